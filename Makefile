@@ -1,0 +1,63 @@
+# Two entry points: `make run` and `make test`. Each installs what it needs
+# (a .venv, npm packages, Debian packages) and skips what is already there.
+
+SHELL := /bin/bash
+VENV := .venv
+PY := $(VENV)/bin/python
+NPM := npm --no-audit --no-fund --loglevel=error
+LABEXT_DIR := extensions/labextension
+LABEXT_OUT := extensions/dtaas/labextension/package.json
+LABEXT_SRC := $(LABEXT_DIR)/package.json $(LABEXT_DIR)/package-lock.json $(LABEXT_DIR)/tsconfig.json \
+	$(wildcard $(LABEXT_DIR)/src/*) $(wildcard $(LABEXT_DIR)/style/*)
+LABEXT_LINK := $(VENV)/share/jupyter/labextensions/dtaas-labextension
+SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
+
+.PHONY: run test install install-test lint format clean
+
+run: install
+	$(VENV)/bin/jupyterhub -f jupyterhub_config.py
+
+test: install-test lint
+	$(PY) -m pytest
+
+install: $(VENV)/.installed node_modules/.installed $(LABEXT_OUT) $(LABEXT_LINK)
+
+install-test: install /usr/bin/chromium
+
+lint: $(VENV)/.installed
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/ruff format --check .
+
+format: $(VENV)/.installed
+	$(VENV)/bin/ruff check --fix .
+	$(VENV)/bin/ruff format .
+
+# Python: one venv with the project installed editable, and its test tools
+$(VENV)/.installed: pyproject.toml $(LABEXT_OUT)
+	test -x $(PY) || python3 -m venv $(VENV)
+	# the Lab extension is built above; a wheel build (pip wheel .) builds it itself
+	HATCH_JUPYTER_BUILDER_SKIP_NPM=1 $(PY) -m pip install -q --disable-pip-version-check -e '.[test]'
+	touch $@
+
+# configurable-http-proxy, the hub's proxy
+node_modules/.installed: package.json package-lock.json
+	$(NPM) ci
+	touch $@
+
+# the JupyterLab extension, built to extensions/dtaas/labextension
+$(LABEXT_OUT): $(LABEXT_SRC)
+	cd $(LABEXT_DIR) && $(NPM) ci && $(NPM) run build:prod
+	touch $@
+
+# make the venv's JupyterLab find the extension built in place
+$(LABEXT_LINK): | $(VENV)/.installed
+	mkdir -p $(dir $@)
+	ln -sfn $(CURDIR)/extensions/dtaas/labextension $@
+
+# Debian's Chromium for the browser tests (never a downloaded browser)
+/usr/bin/chromium:
+	$(SUDO) apt-get update -qq
+	DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq chromium
+
+clean:
+	rm -rf $(VENV) node_modules $(LABEXT_DIR)/node_modules $(LABEXT_DIR)/lib extensions/dtaas/labextension

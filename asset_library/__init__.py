@@ -1,0 +1,1 @@
+"""The library: manifests, catalog and the REST service run by the hub."""

@@ -1,0 +1,51 @@
+"""File-system helpers shared by every package: atomic writes and confined paths."""
+
+from __future__ import annotations
+
+import json
+import os
+import tempfile
+from pathlib import Path
+from typing import Any
+
+
+class PathOutsideRoot(ValueError):
+    """A path escapes the root it must stay in; the message names the path."""
+
+
+def write_bytes_atomic(path: Path, data: bytes, mode: int | None = None) -> None:
+    """Write ``data`` so readers see the old file or the whole new one, never a part."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    try:
+        with os.fdopen(fd, "wb") as f:
+            f.write(data)
+            f.flush()
+            os.fsync(f.fileno())
+        if mode is not None:
+            os.chmod(tmp, mode)
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+
+
+def write_json_atomic(path: Path, data: Any, mode: int | None = None) -> None:
+    write_bytes_atomic(path, (json.dumps(data, indent=2, default=str) + "\n").encode(), mode)
+
+
+def confined(root: Path, *parts: str) -> Path:
+    """Join ``parts`` onto ``root`` and refuse any result that resolves outside it.
+
+    Symlinks are followed, so a link that points elsewhere is refused too.
+    """
+    rel = "/".join(parts)
+    if "\x00" in rel:
+        raise PathOutsideRoot(f"path {rel!r} contains a NUL byte")
+    if Path(rel).is_absolute():
+        raise PathOutsideRoot(f"path {rel!r} is absolute")
+    real_root = root.resolve()
+    target = (real_root / rel).resolve()
+    if target != real_root and real_root not in target.parents:
+        raise PathOutsideRoot(f"path {rel!r} is outside its library")
+    return target

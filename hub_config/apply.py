@@ -1,0 +1,87 @@
+"""Apply the DTaaS configuration to a JupyterHub config object."""
+
+from __future__ import annotations
+
+import shutil
+import sys
+from pathlib import Path
+
+from .passwords import load_passwords
+from .roles import CUSTOM_SCOPES, SERVER_TOKEN_SCOPES, load_roles
+from .seed import seed_common
+from .services import library_service
+from .settings import Settings, load_settings
+
+ROOT = Path(__file__).resolve().parent.parent
+USERNAME_PATTERN = r"^[a-z0-9][a-z0-9._-]{0,63}$"
+
+
+def _proxy_command() -> list[str]:
+    """configurable-http-proxy from the project's node_modules, else from PATH."""
+    local = ROOT / "node_modules" / ".bin" / "configurable-http-proxy"
+    if local.exists():
+        return [str(local)]
+    found = shutil.which("configurable-http-proxy")
+    return [found] if found else ["configurable-http-proxy"]
+
+
+def configure(c, settings: Settings | None = None) -> Settings:
+    """Fill ``c`` for the chosen profile; returns the settings used."""
+    s = settings or load_settings()
+    for folder in (s.hub_dir, s.library_dir, s.common_dir, s.users_dir, s.groups_dir):
+        folder.mkdir(parents=True, exist_ok=True)
+    s.hub_dir.chmod(0o700)
+
+    # gateway
+    c.JupyterHub.ip = s.ip
+    c.JupyterHub.port = s.port
+    c.JupyterHub.hub_ip = "127.0.0.1"
+    c.JupyterHub.hub_port = s.hub_port
+    c.ConfigurableHTTPProxy.api_url = f"http://127.0.0.1:{s.proxy_api_port}"
+    c.ConfigurableHTTPProxy.command = _proxy_command()
+    c.ConfigurableHTTPProxy.pid_file = str(s.hub_dir / "proxy.pid")
+    c.JupyterHub.db_url = f"sqlite:///{s.hub_dir / 'jupyterhub.sqlite'}"
+    c.JupyterHub.cookie_secret_file = str(s.hub_dir / "jupyterhub_cookie_secret")
+    c.JupyterHub.allow_named_servers = True
+    c.JupyterHub.cleanup_servers = True
+
+    # login
+    passwords = load_passwords(s.hub_dir / "passwords.json")
+    c.JupyterHub.authenticator_class = "shared-password"
+    c.SharedPasswordAuthenticator.user_password = passwords.user
+    c.SharedPasswordAuthenticator.admin_password = passwords.admin
+    c.Authenticator.admin_users = {"admin"}
+    c.Authenticator.allow_all = True
+    c.Authenticator.username_pattern = USERNAME_PATTERN
+
+    # roles, scopes, services
+    c.JupyterHub.custom_scopes = CUSTOM_SCOPES
+    c.JupyterHub.load_roles = load_roles()
+    c.JupyterHub.services = [library_service(s)]
+
+    # provisioner
+    if s.profile == "local":
+        c.JupyterHub.spawner_class = "spawner.WorkspaceSpawner"
+        c.WorkspaceSpawner.data_dir = str(s.data_dir)
+        c.WorkspaceSpawner.library_url = s.library_url
+        c.Spawner.server_token_scopes = SERVER_TOKEN_SCOPES
+        c.Spawner.http_timeout = 60
+        c.Spawner.start_timeout = 120
+
+    seed_common(s.common_dir)
+    _announce(s, passwords)
+    return s
+
+
+def _announce(s: Settings, passwords) -> None:
+    """Tell the person at the terminal where to go and how to log in."""
+    where = s.hub_dir / "passwords.json"
+    lines = [
+        "",
+        f"DTaaS is starting at {s.public_url}/ (profile {s.profile}, data in {s.data_dir})",
+        f"  log in with any user name and the password: {passwords.user}",
+        f"  admin: user 'admin' with the admin password: {passwords.admin}",
+        f"  (passwords kept in {where}; set DTAAS_PASSWORD to choose your own)",
+        "",
+    ]
+    print("\n".join(lines), file=sys.stderr, flush=True)

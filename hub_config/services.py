@@ -1,0 +1,22 @@
+"""Hub-managed services: the library."""
+
+from __future__ import annotations
+
+import sys
+
+from .roles import LIBRARY_READ, LIBRARY_SERVICE, LIBRARY_WRITE
+from .settings import Settings
+
+
+def library_service(settings: Settings) -> dict:
+    """The library runs as a hub-managed process, reached through the proxy and directly."""
+    return {
+        "name": LIBRARY_SERVICE,
+        "url": f"http://127.0.0.1:{settings.library_port}",
+        "command": [sys.executable, "-m", "asset_library"],
+        "cwd": str(settings.library_dir),
+        "environment": {"DTAAS_DATA_DIR": str(settings.data_dir)},
+        "oauth_no_confirm": True,
+        "oauth_client_allowed_scopes": [LIBRARY_READ, LIBRARY_WRITE],
+        "display": False,
+    }
