@@ -20,7 +20,9 @@ run: install
 test: install-test lint
 	$(PY) -m pytest
 
-install: $(VENV)/.installed node_modules/.installed $(LABEXT_OUT) $(LABEXT_LINK)
+install: $(VENV)/.installed node_modules/.installed $(LABEXT_OUT)
+	@# the venv's JupyterLab finds the extension built in place (pip copies a snapshot)
+	@[ -L $(LABEXT_LINK) ] || { rm -rf $(LABEXT_LINK); ln -s $(CURDIR)/extensions/dtaas/labextension $(LABEXT_LINK); }
 
 install-test: install /usr/bin/chromium
 
@@ -48,11 +50,6 @@ node_modules/.installed: package.json package-lock.json
 $(LABEXT_OUT): $(LABEXT_SRC)
 	cd $(LABEXT_DIR) && $(NPM) ci && $(NPM) run build:prod
 	touch $@
-
-# make the venv's JupyterLab find the extension built in place
-$(LABEXT_LINK): | $(VENV)/.installed
-	mkdir -p $(dir $@)
-	ln -sfn $(CURDIR)/extensions/dtaas/labextension $@
 
 # Debian's Chromium for the browser tests (never a downloaded browser)
 /usr/bin/chromium:

@@ -12,7 +12,7 @@ from jupyterhub.services.auth import HubOAuthCallbackHandler
 from jupyterhub.utils import url_path_join
 from tornado import ioloop, web
 
-from .handlers import AssetsHandler, NotFoundHandler, WhoAmIHandler
+from .handlers import AssetsHandler, IndexHandler, NotFoundHandler, WhoAmIHandler
 
 log = logging.getLogger("dtaas.library")
 
@@ -22,6 +22,7 @@ def make_app(data_dir: Path, prefix: str) -> web.Application:
     api = url_path_join(prefix, "api")
     return web.Application(
         [
+            (prefix, IndexHandler),
             (url_path_join(prefix, "oauth_callback"), HubOAuthCallbackHandler),
             (url_path_join(api, "assets"), AssetsHandler),
             (url_path_join(api, "me"), WhoAmIHandler),

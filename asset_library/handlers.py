@@ -70,6 +70,13 @@ class WhoAmIHandler(LibraryHandler):
         self.write_json({"name": user["name"], "scopes": scopes})
 
 
+class IndexHandler(LibraryHandler):
+    """``GET /services/library/``: what this service is; no data, no login needed."""
+
+    def get(self) -> None:
+        self.write_json({"name": "library", "api": self.request.path.rstrip("/") + "/api/"})
+
+
 class NotFoundHandler(LibraryHandler):
     def prepare(self) -> None:
         raise APIError(404, f"no such endpoint: {self.request.path}")

@@ -1,0 +1,45 @@
+"""Fixtures shared by the integration and browser tests: one real hub per session."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from tests.hub import Hub
+
+ARTIFACTS = Path(__file__).parent / "artifacts"
+
+
+@pytest.fixture(scope="session")
+def hub(tmp_path_factory) -> Hub:
+    data = tmp_path_factory.mktemp("platform") / "data"
+    data.mkdir()
+    h = Hub(data).start()
+    yield h
+    h.stop()
+
+
+@pytest.fixture(scope="session")
+def alice(hub: Hub) -> dict:
+    """User alice, logged in, with a token and a running server."""
+    return _user(hub, "alice")
+
+
+@pytest.fixture(scope="session")
+def bob(hub: Hub) -> dict:
+    return _user(hub, "bob")
+
+
+def _user(hub: Hub, name: str) -> dict:
+    session = hub.login(name)
+    token = hub.token(session, name)
+    server = hub.spawn(name, token)
+    return {"name": name, "session": session, "token": token, "server": server,
+            "api": hub.api(token), "home": hub.data_dir / "users" / name}
+
+
+@pytest.fixture(scope="session")
+def artifacts() -> Path:
+    ARTIFACTS.mkdir(exist_ok=True)
+    return ARTIFACTS

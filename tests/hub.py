@@ -1,0 +1,143 @@
+"""A real JupyterHub started as a user would start it, with our jupyterhub_config.py."""
+
+from __future__ import annotations
+
+import os
+import random
+import signal
+import socket
+import subprocess
+import sys
+import time
+from pathlib import Path
+from urllib.parse import urlparse
+
+import requests
+
+ROOT = Path(__file__).resolve().parent.parent
+PASSWORD = "test-password-123"
+ADMIN_PASSWORD = "admin-password-0123456789abcdefghij"
+
+
+def _free(port: int) -> bool:
+    with socket.socket() as s:
+        try:
+            s.bind(("127.0.0.1", port))
+        except OSError:
+            return False
+    return True
+
+
+def free_port_block(size: int = 4) -> int:
+    """A base port whose ``size`` consecutive ports are all free."""
+    for _ in range(200):
+        base = random.randrange(20000, 60000)
+        if all(_free(base + i) for i in range(size)):
+            return base
+    raise RuntimeError("no free block of ports")
+
+
+class Hub:
+    """One hub process with its data folder; ``url`` is the public proxy URL."""
+
+    def __init__(self, data_dir: Path, port: int | None = None, env: dict | None = None):
+        self.data_dir = data_dir
+        self.port = port or free_port_block()
+        self.url = f"http://127.0.0.1:{self.port}"
+        self.log_path = data_dir.parent / f"hub-{self.port}.log"
+        self.extra_env = env or {}
+        self.proc: subprocess.Popen | None = None
+
+    def start(self, timeout: float = 60) -> Hub:
+        env = {
+            **os.environ,
+            "DTAAS_DATA_DIR": str(self.data_dir),
+            "DTAAS_PORT": str(self.port),
+            "DTAAS_PASSWORD": PASSWORD,
+            "DTAAS_ADMIN_PASSWORD": ADMIN_PASSWORD,
+            **self.extra_env,
+        }
+        env["PATH"] = f"{Path(sys.executable).parent}:{env.get('PATH', '')}"
+        self.log_file = open(self.log_path, "wb")
+        self.proc = subprocess.Popen(
+            [sys.executable, "-m", "jupyterhub", "-f", str(ROOT / "jupyterhub_config.py")],
+            cwd=self.data_dir.parent,
+            env=env,
+            stdout=self.log_file,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
+        )
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            if self.proc.poll() is not None:
+                raise RuntimeError(f"hub exited with {self.proc.returncode}:\n{self.log_tail()}")
+            try:
+                if requests.get(f"{self.url}/hub/api/", timeout=2).status_code == 200:
+                    return self
+            except requests.RequestException:
+                pass
+            time.sleep(0.2)
+        raise RuntimeError(f"hub did not answer within {timeout}s:\n{self.log_tail()}")
+
+    def log_tail(self, lines: int = 60) -> str:
+        try:
+            return "\n".join(self.log_path.read_text(errors="replace").splitlines()[-lines:])
+        except OSError:
+            return ""
+
+    def stop(self) -> None:
+        if self.proc is None or self.proc.poll() is not None:
+            return
+        self.proc.send_signal(signal.SIGTERM)
+        try:
+            self.proc.wait(30)
+        except subprocess.TimeoutExpired:
+            os.killpg(self.proc.pid, signal.SIGKILL)
+            self.proc.wait(10)
+        self.log_file.close()
+
+    # --- acting as a user -------------------------------------------------
+
+    def login(self, name: str, password: str = PASSWORD) -> requests.Session:
+        """A browser-like session logged in through the login form."""
+        s = requests.Session()
+        s.get(f"{self.url}/hub/login")
+        r = s.post(
+            f"{self.url}/hub/login",
+            data={"username": name, "password": password, "_xsrf": s.cookies.get("_xsrf", "")},
+            allow_redirects=False,
+        )
+        if r.status_code != 302:
+            raise AssertionError(f"login of {name} answered {r.status_code}")
+        return s
+
+    def token(self, session: requests.Session, name: str) -> str:
+        """An API token of the user, made with their session as the token page does."""
+        r = session.post(
+            f"{self.url}/hub/api/users/{name}/tokens",
+            json={"note": "tests"},
+            headers={"X-XSRFToken": session.cookies.get("_xsrf", "")},
+        )
+        r.raise_for_status()
+        return r.json()["token"]
+
+    def api(self, token: str) -> requests.Session:
+        s = requests.Session()
+        s.headers["Authorization"] = f"token {token}"
+        return s
+
+    def spawn(self, name: str, token: str, server: str = "", timeout: float = 90) -> str:
+        """Start the user's server through the hub REST API; returns its URL."""
+        api = self.api(token)
+        path = f"{self.url}/hub/api/users/{name}/servers/{server}"
+        r = api.post(path, json={})
+        if r.status_code not in (201, 202, 400):
+            raise AssertionError(f"spawn answered {r.status_code}: {r.text}")
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            model = api.get(f"{self.url}/hub/api/users/{name}").json()
+            srv = model.get("servers", {}).get(server)
+            if srv and srv.get("ready"):
+                return self.url + urlparse(srv["url"]).path
+            time.sleep(0.3)
+        raise AssertionError(f"server of {name} not ready:\n{self.log_tail()}")
