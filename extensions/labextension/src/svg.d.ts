@@ -1,0 +1,5 @@
+// The builder inlines imported SVG files as strings.
+declare module '*.svg' {
+  const value: string;
+  export default value;
+}
