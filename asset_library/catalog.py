@@ -66,7 +66,10 @@ def describe(entry: Path, asset_type: str, scope: str, path: str) -> Asset:
 
 
 def list_library(root: Path, scope: str, prefix: str = "") -> list[Asset]:
-    """Every asset under ``root``'s five type folders; ``prefix`` is root as seen from a workspace."""
+    """Every asset under ``root``'s five type folders.
+
+    ``prefix`` is ``root`` as seen from a workspace, so paths open in Lab as they are.
+    """
     assets: list[Asset] = []
     for asset_type in ASSET_TYPES:
         folder = root / asset_type

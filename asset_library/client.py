@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import json
 from typing import Any
 
@@ -32,10 +33,8 @@ class LibraryClient:
         except HTTPClientError as e:
             message = f"library service answered {e.code}"
             if e.response is not None and e.response.body:
-                try:
+                with contextlib.suppress(ValueError, AttributeError):
                     message = json.loads(e.response.body).get("message", message)
-                except ValueError:
-                    pass
             raise APIError(502 if e.code >= 500 else e.code, message) from None
         except OSError as e:
             raise APIError(502, f"library service unreachable: {e}") from None

@@ -35,8 +35,14 @@ def _user(hub: Hub, name: str) -> dict:
     session = hub.login(name)
     token = hub.token(session, name)
     server = hub.spawn(name, token)
-    return {"name": name, "session": session, "token": token, "server": server,
-            "api": hub.api(token), "home": hub.data_dir / "users" / name}
+    return {
+        "name": name,
+        "session": session,
+        "token": token,
+        "server": server,
+        "api": hub.api(token),
+        "home": hub.data_dir / "users" / name,
+    }
 
 
 @pytest.fixture(scope="session")

@@ -58,7 +58,7 @@ class Hub:
             **self.extra_env,
         }
         env["PATH"] = f"{Path(sys.executable).parent}:{env.get('PATH', '')}"
-        self.log_file = open(self.log_path, "wb")
+        self.log_file = open(self.log_path, "wb")  # noqa: SIM115 (lives as long as the hub)
         self.proc = subprocess.Popen(
             [sys.executable, "-m", "jupyterhub", "-f", str(ROOT / "jupyterhub_config.py")],
             cwd=self.data_dir.parent,

@@ -110,8 +110,8 @@ def test_run_example_dt_records_values_matching_independent_solution(alice: dict
     api, server = alice["api"], alice["server"]
     params = {"m1": 1.5, "k2": 15.0, "x2_0": -0.5, "t_end": 8.0}
     r = api.post(
-        f"{server}dtaas/api/runs", json={"dt": "mass-spring-damper", "step": "execute",
-                                         "parameters": params}
+        f"{server}dtaas/api/runs",
+        json={"dt": "mass-spring-damper", "step": "execute", "parameters": params},
     )
     assert r.status_code == 201, r.text
     assert r.json()["status"] in ("queued", "running")
@@ -136,12 +136,24 @@ def test_run_example_dt_records_values_matching_independent_solution(alice: dict
     [
         ({"dt": "no-such-twin", "step": "execute"}, 404, "dt", "no-such-twin"),
         ({"dt": "mass-spring-damper", "step": "launch"}, 400, "step", "launch"),
-        ({"dt": "mass-spring-damper", "step": "execute", "parameters": {"m1": "x"}}, 400,
-         "errors", "m1"),
-        ({"dt": "mass-spring-damper", "step": "execute", "parameters": {"gravity": 9.8}}, 400,
-         "errors", "gravity"),
-        ({"dt": "mass-spring-damper", "step": "execute", "parameters": {"m1": -1}}, 400,
-         "errors", "m1"),
+        (
+            {"dt": "mass-spring-damper", "step": "execute", "parameters": {"m1": "x"}},
+            400,
+            "errors",
+            "m1",
+        ),
+        (
+            {"dt": "mass-spring-damper", "step": "execute", "parameters": {"gravity": 9.8}},
+            400,
+            "errors",
+            "gravity",
+        ),
+        (
+            {"dt": "mass-spring-damper", "step": "execute", "parameters": {"m1": -1}},
+            400,
+            "errors",
+            "m1",
+        ),
         ({"dt": "../../bob", "step": "execute"}, 400, "dt", "../../bob"),
         ({"step": "execute"}, 400, "field", "dt"),
     ],

@@ -45,7 +45,9 @@ class RunManager(LoggingConfigurable):
             step = str(step)
         notebook = dt.notebook(step)
         params = resolve_parameters(dt, parameters)
-        record = RunRecord(id=new_run_id(), dt=dt.name, scope=dt.scope, step=step, parameters=params)
+        record = RunRecord(
+            id=new_run_id(), dt=dt.name, scope=dt.scope, step=step, parameters=params
+        )
         folder = self.store.create(record)
         record.notebook = str((folder / f"{step}.ipynb").relative_to(self.workspace))
         self.store.save(record)
