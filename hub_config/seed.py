@@ -3,11 +3,18 @@
 from __future__ import annotations
 
 import shutil
+import sys
 from pathlib import Path
 
 from asset_library.catalog import ASSET_TYPES
 
-EXAMPLES = Path(__file__).resolve().parent.parent / "examples"
+# in a checkout the examples sit beside the packages; a wheel puts them in share/
+_CHECKOUT_EXAMPLES = Path(__file__).resolve().parent.parent / "examples"
+EXAMPLES = (
+    _CHECKOUT_EXAMPLES
+    if _CHECKOUT_EXAMPLES.is_dir()
+    else Path(sys.prefix) / "share" / "dtaas" / "examples"
+)
 
 
 def seed_common(common_dir: Path, examples: Path = EXAMPLES) -> list[str]:
