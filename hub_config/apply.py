@@ -7,6 +7,7 @@ import sys
 from pathlib import Path
 
 from .passwords import load_passwords
+from .profiles import DEFAULT_PROFILES
 from .roles import CUSTOM_SCOPES, SERVER_TOKEN_SCOPES, load_roles
 from .seed import seed_common
 from .services import library_service
@@ -64,6 +65,8 @@ def configure(c, settings: Settings | None = None) -> Settings:
         c.JupyterHub.spawner_class = "spawner.WorkspaceSpawner"
         c.WorkspaceSpawner.data_dir = str(s.data_dir)
         c.WorkspaceSpawner.library_url = s.library_url
+        c.WorkspaceSpawner.proxy_url = f"http://127.0.0.1:{s.port}"
+        c.WorkspaceSpawner.profiles = DEFAULT_PROFILES
         c.Spawner.server_token_scopes = SERVER_TOKEN_SCOPES
         c.Spawner.http_timeout = 60
         c.Spawner.start_timeout = 120

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import re
 from dataclasses import dataclass
 from pathlib import Path
@@ -44,6 +45,25 @@ class DigitalTwin:
     def parameter_schema(self) -> dict[str, Any]:
         schema = self.manifest.get("parameters") or {"type": "object"}
         return schema if isinstance(schema, dict) else {"type": "object"}
+
+    def content_hash(self) -> str:
+        """sha256 over the DT's files (paths and bytes), to tell which version ran."""
+        digest = hashlib.sha256()
+        for path in sorted(self.folder.rglob("*")):
+            rel = path.relative_to(self.folder)
+            if any(part.startswith(".") for part in rel.parts) or not path.is_file():
+                continue
+            digest.update(str(rel).encode() + b"\0")
+            digest.update(path.read_bytes())
+            digest.update(b"\0")
+        return f"sha256:{digest.hexdigest()}"
+
+    def describe_steps(self) -> list[dict[str, str]]:
+        out = []
+        for name, entry in (self.manifest.get("lifecycle") or {}).items():
+            desc = entry.get("description", "") if isinstance(entry, dict) else ""
+            out.append({"name": str(name), "description": str(desc)})
+        return out
 
     def notebook(self, step: str) -> Path:
         """The step's notebook, kept inside the DT's folder."""

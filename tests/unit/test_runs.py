@@ -37,9 +37,13 @@ def private_dt(workspace, name, cells, params_schema=None):
     return folder
 
 
-def run(manager, *args):
+def run(manager, dt, step, parameters):
+    return run_request(manager, {"dt": dt, "step": step, "parameters": parameters})
+
+
+def run_request(manager, request):
     async def go():
-        record = manager.submit(*args)
+        record = manager.submit(request)
         await manager.wait()
         return manager.store.get(record.id)
 
@@ -83,7 +87,7 @@ def test_example_execute_records_final_positions_matching_odeint(workspace):
     assert record.recorded["x1"] == pytest.approx(x1, abs=1e-6)
     assert record.recorded["x2"] == pytest.approx(x2, abs=1e-6)
     folder = workspace / record.dir
-    assert (workspace / record.notebook).is_file()
+    assert (workspace / record.to_dict()["notebook"]).is_file()
     assert (folder / "outputs" / "trajectory.csv").read_text().startswith("t,x1,v1,x2,v2")
     assert (folder / "outputs" / "trajectory.png").stat().st_size > 1000
     assert "integrated 1001 samples" in (folder / "run.log").read_text()
@@ -92,7 +96,7 @@ def test_example_execute_records_final_positions_matching_odeint(workspace):
 def test_failing_cell_fails_the_run_with_cell_and_traceback(workspace):
     private_dt(workspace, "broken", ["x = 1", "raise RuntimeError('valve stuck')"])
     record = run(RunManager(workspace), "broken", "execute", {})
-    assert record.status == "failed"
+    assert record.status == "failed" and record.cell == 1
     assert "cell 1" in record.error and "valve stuck" in record.error
     assert "RuntimeError" in record.traceback and "\x1b[" not in record.traceback
     assert record.finished is not None
@@ -101,10 +105,10 @@ def test_failing_cell_fails_the_run_with_cell_and_traceback(workspace):
 def test_missing_step_is_refused_before_anything_is_written(workspace):
     manager = RunManager(workspace)
     with pytest.raises(RequestError) as e:
-        manager.submit("mass-spring-damper", "calibrate", {})
+        manager.submit({"dt": "mass-spring-damper", "step": "calibrate"})
     assert e.value.status == 400 and e.value.fields["step"] == "calibrate"
     with pytest.raises(RequestError):
-        manager.submit("mass-spring-damper", "execute", {"n_points": 1.5})
+        manager.submit({"dt": "mass-spring-damper", "parameters": {"n_points": 1.5}})
     assert list((workspace / "runs").iterdir()) == []
 
 

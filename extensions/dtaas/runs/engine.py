@@ -1,19 +1,118 @@
-"""Execute one lifecycle notebook with papermill and read back what it recorded."""
+"""Execute one lifecycle notebook with papermill, observed: progress, live output, stop.
+
+A papermill engine of our own reports each cell as it starts and finishes and
+exposes the kernel, so a run can be cancelled or timed out by killing it. Stream
+output goes to the run's log as it is produced.
+"""
 
 from __future__ import annotations
 
+import contextlib
+import os
 import re
+import signal
+import threading
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import IO, Any
 
 import nbformat
 import papermill
+from papermill.clientwrap import PapermillNotebookClient
+from papermill.engines import NBClientEngine, papermill_engines
 from papermill.exceptions import PapermillExecutionError
+from papermill.utils import merge_kwargs, remove_args
 
 from ..record import RECORD_MIMETYPE
 
 ANSI = re.compile(r"\x1b\[[0-9;]*[A-Za-z]")
+ENGINE_NAME = "dtaas"
+
+
+class StepObserver:
+    """Shared between the executing thread and the event loop: progress and stop requests."""
+
+    def __init__(self, on_cell: Callable[[int, int], None] | None = None):
+        self.on_cell = on_cell
+        self.client: PapermillNotebookClient | None = None
+        self.stop_reason: str | None = None
+        self.cells_total = 0
+        self.cells_done = 0
+        self._lock = threading.Lock()
+
+    def started(self, client: PapermillNotebookClient, code_cells: int) -> None:
+        with self._lock:
+            self.client = client
+            self.cells_total = code_cells
+        if self.stop_reason:
+            self.kill_kernel()
+
+    def cell_done(self) -> None:
+        self.cells_done += 1
+        if self.on_cell:
+            self.on_cell(self.cells_done, self.cells_total)
+
+    def stop(self, reason: str) -> None:
+        """Ask the step to end now: the kernel is killed, the step ends with ``reason``."""
+        self.stop_reason = reason
+        self.kill_kernel()
+
+    def kill_kernel(self) -> None:
+        with self._lock:
+            km = getattr(self.client, "km", None)
+        provisioner = getattr(km, "provisioner", None)
+        pid = getattr(provisioner, "pid", None) or getattr(
+            getattr(provisioner, "process", None), "pid", None
+        )
+        if pid:
+            with contextlib.suppress(ProcessLookupError):
+                os.kill(pid, signal.SIGKILL)
+
+
+class ObservedEngine(NBClientEngine):
+    """papermill's nbclient engine, reporting to a StepObserver."""
+
+    @classmethod
+    def execute_managed_notebook(
+        cls,
+        nb_man,
+        kernel_name,
+        observer: StepObserver | None = None,
+        log_output=False,
+        stdout_file=None,
+        stderr_file=None,
+        start_timeout=60,
+        execution_timeout=None,
+        **kwargs,
+    ):
+        kwargs = remove_args(["input_path", "timeout", "startup_timeout"], **kwargs)
+        final_kwargs = merge_kwargs(
+            kwargs,
+            timeout=execution_timeout,
+            startup_timeout=start_timeout,
+            kernel_name=kernel_name,
+            log_output=log_output,
+            stdout_file=stdout_file,
+            stderr_file=stderr_file,
+        )
+        client = PapermillNotebookClient(nb_man, **final_kwargs)
+        if observer is not None:
+            code = [c for c in nb_man.nb.cells if c.cell_type == "code"]
+            original = nb_man.cell_complete
+
+            def cell_complete(cell, cell_index=None, **kw):
+                result = original(cell, cell_index=cell_index, **kw)
+                if cell.cell_type == "code":
+                    observer.cell_done()
+                return result
+
+            nb_man.cell_complete = cell_complete
+            observer.started(client, len(code))
+        return client.execute()
+
+
+papermill_engines.register(ENGINE_NAME, ObservedEngine)
 
 
 @dataclass
@@ -21,26 +120,22 @@ class StepOutcome:
     error: str | None = None
     traceback: str | None = None
     cell: int | None = None
+    stopped: str | None = None
     recorded: dict[str, Any] = field(default_factory=dict)
-    log: list[str] = field(default_factory=list)
 
 
-def read_outputs(notebook: Path) -> tuple[dict[str, Any], list[str]]:
-    """The values recorded with ``dtaas.record`` and the text streams, in cell order."""
+def read_recorded(notebook: Path) -> dict[str, Any]:
+    """The values recorded with ``dtaas.record``, in cell order (a later one wins)."""
     recorded: dict[str, Any] = {}
-    log: list[str] = []
     if not notebook.is_file():
-        return recorded, log
+        return recorded
     nb = nbformat.read(notebook, as_version=4)
     for cell in nb.cells:
         for out in cell.get("outputs", []):
-            data = out.get("data", {})
-            if RECORD_MIMETYPE in data:
-                item = data[RECORD_MIMETYPE]
-                recorded[item["name"]] = item["value"]
-            elif out.get("output_type") == "stream":
-                log.extend(str(out.get("text", "")).splitlines())
-    return recorded, log
+            item = out.get("data", {}).get(RECORD_MIMETYPE)
+            if isinstance(item, dict) and "name" in item:
+                recorded[item["name"]] = item.get("value")
+    return recorded
 
 
 def execute_step(
@@ -49,9 +144,12 @@ def execute_step(
     parameters: dict[str, Any],
     cwd: Path,
     kernel_name: str = "python3",
+    observer: StepObserver | None = None,
+    stream: IO[str] | None = None,
 ) -> StepOutcome:
     """Run ``notebook`` into ``output``; a failing cell gives an outcome, not an exception."""
     outcome = StepOutcome()
+    observer = observer or StepObserver()
     try:
         papermill.execute_notebook(
             str(notebook),
@@ -59,14 +157,23 @@ def execute_step(
             parameters=parameters,
             cwd=str(cwd),
             kernel_name=kernel_name,
+            engine_name=ENGINE_NAME,
+            observer=observer,
             progress_bar=False,
             log_output=False,
+            stdout_file=stream,
+            stderr_file=stream,
         )
     except PapermillExecutionError as e:
         outcome.cell = e.cell_index
         outcome.error = f"cell {e.cell_index}: {e.ename}: {e.evalue}"
         outcome.traceback = ANSI.sub("", "\n".join(e.traceback))
-    except Exception as e:  # a kernel that died, a notebook that cannot be read
+    except Exception as e:  # a kernel that died or was stopped, an unreadable notebook
         outcome.error = f"{type(e).__name__}: {e}"
-    outcome.recorded, outcome.log = read_outputs(output)
+        if observer.stop_reason is None and "dead" in str(e).lower():
+            outcome.error = f"the kernel died: {e}"
+    if observer.stop_reason:
+        outcome.stopped = observer.stop_reason
+        outcome.error = observer.stop_reason
+    outcome.recorded = read_recorded(output)
     return outcome

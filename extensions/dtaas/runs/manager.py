@@ -1,91 +1,307 @@
-"""The run manager: accepts run requests, queues them and keeps their records."""
+"""The run manager: accepts run requests, queues them, executes them, keeps their records."""
 
 from __future__ import annotations
 
 import asyncio
 import os
+import platform
+from dataclasses import dataclass, field
+from importlib import metadata
 from pathlib import Path
 from typing import Any
 
-from traitlets import Int, Unicode, default
+from traitlets import Float, Instance, Int, Unicode, default
 from traitlets.config import LoggingConfigurable
 
-from ..digital_twins import DigitalTwin, find_dt, resolve_parameters
-from .engine import execute_step
-from .model import RunRecord, RunStatus, new_run_id, utcnow
+from ..configs import ConfigStore
+from ..digital_twins import DigitalTwin, RequestError, find_dt, resolve_parameters
+from .engine import StepObserver, execute_step
+from .model import RunRecord, RunStatus, StepResult, new_run_id, utcnow
+from .remote import RemoteRunner
 from .store import RunStore
+
+KEY_PACKAGES = (
+    "dtaas",
+    "papermill",
+    "nbclient",
+    "ipykernel",
+    "jupyter_server",
+    "numpy",
+    "scipy",
+    "pandas",
+)
+
+
+def environment() -> dict[str, Any]:
+    """Python and key package versions, so a run can be reproduced."""
+    packages = {}
+    for name in KEY_PACKAGES:
+        try:
+            packages[name] = metadata.version(name)
+        except metadata.PackageNotFoundError:
+            continue
+    return {
+        "python": platform.python_version(),
+        "implementation": platform.python_implementation(),
+        "platform": platform.platform(terse=True),
+        "packages": packages,
+    }
+
+
+@dataclass
+class RunControl:
+    """What the event loop holds about a run in flight."""
+
+    record: RunRecord
+    dt: DigitalTwin
+    cancel_requested: bool = False
+    observer: StepObserver | None = None
+    task: asyncio.Task | None = field(default=None, repr=False)
+
+
+class LogStream:
+    """A run's log opened for appending, for output as the kernel produces it."""
+
+    def __init__(self, path: Path):
+        self._file = open(path, "a", encoding="utf-8")  # noqa: SIM115 (closed by close())
+
+    def write(self, text: str) -> int:
+        self._file.write(text)
+        self._file.flush()
+        return len(text)
+
+    def flush(self) -> None:
+        self._file.flush()
+
+    def close(self) -> None:
+        self._file.close()
 
 
 class RunManager(LoggingConfigurable):
     """Runs lifecycle steps of the workspace's digital twins, a bounded number at a time."""
 
-    max_concurrent_runs = Int(config=True, help="How many runs execute at once.")
+    max_concurrent_runs = Int(config=True, help="How many runs execute at once (default: cores).")
     kernel_name = Unicode("python3", config=True, help="Kernel that executes lifecycle notebooks.")
+    default_timeout = Float(
+        0, config=True, help="Seconds a step may take when a run names no timeout; 0: no limit."
+    )
+    remote = Instance(RemoteRunner)
 
     @default("max_concurrent_runs")
     def _default_concurrency(self) -> int:
         return os.cpu_count() or 1
 
+    @default("remote")
+    def _default_remote(self) -> RemoteRunner:
+        return RemoteRunner(parent=self, log=self.log)
+
     def __init__(self, workspace: Path, **kwargs: Any):
         super().__init__(**kwargs)
         self.workspace = workspace
         self.store = RunStore(workspace)
+        self.configs = ConfigStore(workspace)
         self._slots = asyncio.Semaphore(max(1, self.max_concurrent_runs))
-        self._tasks: set[asyncio.Task] = set()
+        self._active: dict[str, RunControl] = {}
+        self._environment: dict[str, Any] | None = None
 
     def recover(self) -> None:
         """Fail the runs a previous process left behind."""
         for record in self.store.mark_interrupted():
             self.log.warning("run %s of %s was interrupted", record.id, record.dt)
 
-    def submit(self, dt_name: Any, step: Any, parameters: Any, scope: Any = None) -> RunRecord:
-        """Validate, write the queued record, start the run; raises RequestError first."""
-        dt = find_dt(self.workspace, dt_name, scope)
-        if not isinstance(step, str):
-            step = str(step)
-        notebook = dt.notebook(step)
-        params = resolve_parameters(dt, parameters)
+    # --- requests -----------------------------------------------------------
+
+    def _steps(self, dt: DigitalTwin, request: dict[str, Any]) -> list[str]:
+        steps = request.get("steps")
+        if steps is None:
+            steps = [request.get("step", "execute")]
+        if not isinstance(steps, list) or not steps or not all(isinstance(s, str) for s in steps):
+            raise RequestError(400, "steps must be a non-empty list of step names", field="steps")
+        if len(set(steps)) != len(steps):
+            raise RequestError(400, "steps must not repeat a step", field="steps", steps=steps)
+        for step in steps:
+            dt.notebook(step)  # 400 naming the step the DT lacks
+        return steps
+
+    def _timeout(self, request: dict[str, Any]) -> float | None:
+        timeout = request.get("timeout")
+        if timeout is None:
+            return self.default_timeout or None
+        if isinstance(timeout, bool) or not isinstance(timeout, (int, float)) or timeout <= 0:
+            raise RequestError(400, "timeout must be a positive number of seconds", field="timeout")
+        return float(timeout)
+
+    def submit(self, request: dict[str, Any]) -> RunRecord:
+        """Validate everything, write the queued record, start the run.
+
+        Raises RequestError before anything is written.
+        """
+        dt = find_dt(self.workspace, request.get("dt"), request.get("scope"))
+        steps = self._steps(dt, request)
+        config_name = request.get("config")
+        values: dict[str, Any] = {}
+        if config_name is not None:
+            values = dict(self.configs.get(dt, config_name).values)
+        given = request.get("parameters")
+        if given is not None and not isinstance(given, dict):
+            raise RequestError(400, "parameters must be an object", field="parameters")
+        params = resolve_parameters(dt, {**values, **(given or {})})
+        profile = request.get("profile")
+        if profile is not None:
+            profile = self.remote.check_profile(profile)
+        timeout = self._timeout(request)
         record = RunRecord(
-            id=new_run_id(), dt=dt.name, scope=dt.scope, step=step, parameters=params
+            id=new_run_id(),
+            dt=dt.name,
+            scope=dt.scope,
+            steps=steps,
+            parameters=params,
+            config=config_name,
+            profile=profile,
+            timeout=timeout,
+            parent=request.get("parent") if isinstance(request.get("parent"), str) else None,
+            dt_hash=dt.content_hash(),
         )
+        record.progress.steps_total = len(steps)
         folder = self.store.create(record)
-        record.notebook = str((folder / f"{step}.ipynb").relative_to(self.workspace))
+        record.step_results = [
+            StepResult(step=s, notebook=str((folder / f"{s}.ipynb").relative_to(self.workspace)))
+            for s in steps
+        ]
         self.store.save(record)
-        self.store.log(record, f"queued {dt.scope}/{dt.name} step {step}")
-        task = asyncio.ensure_future(self._run(record, dt, notebook))
-        self._tasks.add(task)
-        task.add_done_callback(self._tasks.discard)
+        where = f" on a new {profile} server" if profile else ""
+        self.store.log(record, f"queued {dt.scope}/{dt.name} steps {', '.join(steps)}{where}")
+        control = RunControl(record=record, dt=dt)
+        self._active[record.id] = control
+        control.task = asyncio.ensure_future(self._run(control))
         return record
 
-    async def _run(self, record: RunRecord, dt: DigitalTwin, notebook: Path) -> None:
-        folder = self.store.folder(record)
+    def cancel(self, run_id: str) -> RunRecord:
+        """Stop a queued or running run; its status becomes cancelled."""
+        control = self._active.get(run_id)
+        if control is None:
+            record = self.store.get(run_id)
+            if record is None:
+                raise RequestError(404, f"no run with id {run_id!r}", run=run_id)
+            raise RequestError(409, f"run {run_id!r} has already {record.status}", run=run_id)
+        control.cancel_requested = True
+        if control.observer is not None:
+            control.observer.stop("cancelled")
+        self.store.log(control.record, "cancel requested")
+        return control.record
+
+    # --- execution ------------------------------------------------------------
+
+    async def _run(self, control: RunControl) -> None:
+        record = control.record
         try:
             async with self._slots:
-                record.status = RunStatus.running.value
-                record.started = utcnow()
-                self.store.save(record)
-                self.store.log(record, f"running {notebook.relative_to(dt.folder)}")
-                outcome = await asyncio.to_thread(
-                    execute_step,
-                    notebook,
-                    self.workspace / record.notebook,
-                    record.parameters,
-                    folder / "outputs",
-                    self.kernel_name,
-                )
-            for line in outcome.log:
-                self.store.log(record, f"| {line}")
-            record.recorded = outcome.recorded
-            record.error, record.traceback = outcome.error, outcome.traceback
-            record.status = (RunStatus.failed if outcome.error else RunStatus.succeeded).value
+                if control.cancel_requested:
+                    record.status = RunStatus.cancelled.value
+                else:
+                    record.status = RunStatus.running.value
+                    record.started = utcnow()
+                    if self._environment is None:
+                        self._environment = environment()
+                    record.environment = self._environment
+                    self.store.save(record)
+                    if record.profile:
+                        await self._run_remote(control)
+                    else:
+                        await self._run_steps(control)
         except Exception as e:  # never leave a run "running"
             self.log.exception("run %s failed in the engine", record.id)
             record.status, record.error = RunStatus.failed.value, f"{type(e).__name__}: {e}"
-        record.finished = utcnow()
-        self.store.save(record)
-        self.store.log(record, f"{record.status}" + (f": {record.error}" if record.error else ""))
+        finally:
+            self._active.pop(record.id, None)
+            if control.cancel_requested and record.status != RunStatus.succeeded.value:
+                record.status, record.error = RunStatus.cancelled.value, "cancelled"
+            for result in record.step_results:
+                if result.status in (RunStatus.queued.value, RunStatus.running.value):
+                    result.status = RunStatus.skipped.value
+            record.finished = utcnow()
+            self.store.save(record)
+            self.store.log(record, record.status + (f": {record.error}" if record.error else ""))
+
+    async def _run_steps(self, control: RunControl) -> None:
+        record, dt = control.record, control.dt
+        folder = self.store.folder(record)
+        loop = asyncio.get_running_loop()
+        stream = LogStream(self.store.log_path(record))
+        try:
+            for index, result in enumerate(record.step_results):
+                if control.cancel_requested:
+                    return
+                observer = StepObserver(
+                    on_cell=lambda done, total, r=result: loop.call_soon_threadsafe(
+                        self._cell_done, record, r, done, total
+                    )
+                )
+                control.observer = observer
+                record.progress.step, record.progress.step_index = result.step, index + 1
+                record.progress.cell, record.progress.cells_total = 0, 0
+                result.status, result.started = RunStatus.running.value, utcnow()
+                self.store.save(record)
+                self.store.log(record, f"step {result.step} ({index + 1}/{len(record.steps)})")
+                work = asyncio.ensure_future(
+                    asyncio.to_thread(
+                        execute_step,
+                        dt.notebook(result.step),
+                        self.workspace / result.notebook,
+                        record.parameters,
+                        folder / "outputs",
+                        self.kernel_name,
+                        observer,
+                        stream,
+                    )
+                )
+                try:
+                    outcome = await asyncio.wait_for(asyncio.shield(work), record.timeout)
+                except asyncio.TimeoutError:
+                    observer.stop(f"step {result.step} timed out after {record.timeout:g} s")
+                    outcome = await work
+                result.finished = utcnow()
+                result.cells_total, result.cells_done = observer.cells_total, observer.cells_done
+                record.recorded.update(outcome.recorded)
+                if outcome.error:
+                    result.status = (
+                        RunStatus.cancelled if outcome.stopped == "cancelled" else RunStatus.failed
+                    ).value
+                    result.error, result.cell = outcome.error, outcome.cell
+                    result.traceback = outcome.traceback
+                    record.status = result.status
+                    record.error, record.cell = f"step {result.step}: {outcome.error}", outcome.cell
+                    record.traceback = outcome.traceback
+                    return
+                result.status = RunStatus.succeeded.value
+                self.store.save(record)
+            record.status = RunStatus.succeeded.value
+        finally:
+            control.observer = None
+            stream.close()
+
+    def _cell_done(self, record: RunRecord, result: StepResult, done: int, total: int) -> None:
+        result.cells_done, result.cells_total = done, total
+        record.progress.cell, record.progress.cells_total = done, total
+        if not record.done:
+            self.store.save(record)
+
+    async def _run_remote(self, control: RunControl) -> None:
+        record = control.record
+        stream = LogStream(self.store.log_path(record))
+        try:
+            await self.remote.run(
+                record,
+                self.store.folder(record),
+                append_log=stream.write,
+                changed=lambda: self.store.save(record),
+                cancelled=lambda: control.cancel_requested,
+            )
+        finally:
+            stream.close()
 
     async def wait(self) -> None:
         """Wait for every run in flight (used at shutdown and in tests)."""
-        while self._tasks:
-            await asyncio.gather(*list(self._tasks), return_exceptions=True)
+        while self._active:
+            tasks = [c.task for c in self._active.values() if c.task]
+            await asyncio.gather(*tasks, return_exceptions=True)

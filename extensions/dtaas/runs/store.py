@@ -38,6 +38,27 @@ class RunStore:
         with open(self.folder(record) / LOG_FILE, "a", encoding="utf-8") as f:
             f.write(f"{utcnow()} {line}\n")
 
+    def log_path(self, record: RunRecord) -> Path:
+        return self.folder(record) / LOG_FILE
+
+    def read_log(self, record: RunRecord, offset: int = 0, limit: int = 1 << 20) -> tuple[str, int]:
+        """The log from byte ``offset`` on (at most ``limit`` bytes) and the next offset."""
+        try:
+            with open(self.log_path(record), "rb") as f:
+                f.seek(max(0, offset))
+                data = f.read(limit)
+        except FileNotFoundError:
+            return "", offset
+        # never split a UTF-8 character between two reads
+        cut = len(data)
+        while cut and cut > len(data) - 4 and (data[cut - 1] & 0xC0) == 0x80:
+            cut -= 1
+        if cut and data[cut - 1] >= 0xC0:
+            cut -= 1
+        if cut == 0 and data:
+            cut = len(data)
+        return data[:cut].decode("utf-8", errors="replace"), offset + cut
+
     def _load(self, path: Path) -> RunRecord | None:
         try:
             return RunRecord.from_dict(json.loads(path.read_text()))
@@ -50,19 +71,36 @@ class RunStore:
             return self._load(path)
         return None
 
-    def all(self, dt: str | None = None) -> list[RunRecord]:
-        """Every run, newest first, optionally of one DT."""
+    def all(
+        self, dt: str | None = None, limit: int | None = None, include_children: bool = False
+    ) -> list[RunRecord]:
+        """Every run, newest first, optionally of one DT; ``limit`` reads only that many.
+
+        Runs made on a provisioned server on behalf of another run are left out.
+        """
         pattern = f"{dt}/*/{RUN_FILE}" if dt else f"*/*/{RUN_FILE}"
-        records = [r for p in self.root.glob(pattern) if (r := self._load(p))]
-        return sorted(records, key=lambda r: r.id, reverse=True)
+        paths = sorted(self.root.glob(pattern), key=lambda p: p.parent.name, reverse=True)
+        records = []
+        for path in paths:
+            if limit is not None and len(records) >= limit:
+                break
+            record = self._load(path)
+            if record is not None and (record.parent is None or include_children):
+                records.append(record)
+        return records
 
     def mark_interrupted(self) -> list[RunRecord]:
         """Runs left queued or running by a process that died are failed, reason 'interrupted'."""
         changed = []
-        for record in self.all():
+        for record in self.all(include_children=True):
             if record.status not in TERMINAL:
                 record.status = RunStatus.failed.value
                 record.error = "interrupted"
+                for result in record.step_results:
+                    if result.status == RunStatus.running.value:
+                        result.status, result.error = RunStatus.failed.value, "interrupted"
+                    elif result.status == RunStatus.queued.value:
+                        result.status = RunStatus.skipped.value
                 record.finished = utcnow()
                 self.save(record)
                 self.log(record, "failed: interrupted (the runtime stopped during the run)")

@@ -1,0 +1,181 @@
+"""Runs of several steps, cancelled, timed out, killed, crowded; named configurations."""
+
+import asyncio
+
+import pytest
+import yaml
+
+from dtaas.configs import ConfigStore
+from dtaas.digital_twins import RequestError, find_dt
+from dtaas.runs.manager import RunManager
+from dtaas.runs.model import TERMINAL
+from dtaas.runs.store import RunStore
+from tests.msd import final_positions
+from tests.unit.test_runs import private_dt, run_request, workspace  # noqa: F401
+
+
+async def wait_status(manager, run_id, statuses, timeout=60):
+    for _ in range(int(timeout / 0.05)):
+        record = manager.store.get(run_id)
+        if record.status in statuses:
+            return record
+        await asyncio.sleep(0.05)
+    raise AssertionError(f"run {run_id} stayed {record.status}")
+
+
+def test_steps_run_in_order_sharing_outputs_and_recording_progress(workspace):  # noqa: F811
+    record = run_request(
+        RunManager(workspace),
+        {"dt": "mass-spring-damper", "steps": ["create", "execute", "analyze"]},
+    )
+    assert record.status == "succeeded", record.error
+    assert [r.step for r in record.step_results] == ["create", "execute", "analyze"]
+    assert all(r.status == "succeeded" for r in record.step_results)
+    execute = record.step_results[1]
+    assert execute.cells_done == execute.cells_total == 7  # with the injected parameters
+    assert record.progress.step_index == 3 and record.progress.steps_total == 3
+    outputs = workspace / record.dir / "outputs"
+    assert {p.name for p in outputs.iterdir()} >= {"model.json", "trajectory.csv"}
+    assert {"x1", "x2", "frequencies_hz", "stiffness_matrix"} <= set(record.recorded)
+    data = record.to_dict()
+    assert data["notebooks"] == [r.notebook for r in record.step_results]
+    assert data["duration_s"] > 0
+    assert record.environment["packages"]["papermill"] and record.environment["python"]
+    assert record.dt_hash.startswith("sha256:") and len(record.dt_hash) == 71
+
+
+def test_a_failed_step_skips_the_rest(workspace):  # noqa: F811
+    folder = private_dt(workspace, "twostep", ["raise ValueError('bad input')"])
+    manifest = yaml.safe_load((folder / "dt.yaml").read_text())
+    manifest["lifecycle"]["analyze"] = {"notebook": "lifecycle/execute.ipynb"}
+    (folder / "dt.yaml").write_text(yaml.safe_dump(manifest))
+    record = run_request(RunManager(workspace), {"dt": "twostep", "steps": ["execute", "analyze"]})
+    assert record.status == "failed" and record.error.startswith("step execute:")
+    assert [r.status for r in record.step_results] == ["failed", "skipped"]
+
+
+def test_cancel_stops_the_kernel_and_marks_cancelled(workspace):  # noqa: F811
+    private_dt(workspace, "slow", ["print('tick', flush=True)", "import time\ntime.sleep(120)"])
+
+    async def go():
+        manager = RunManager(workspace)
+        record = manager.submit({"dt": "slow"})
+        await wait_status(manager, record.id, {"running"})
+        for _ in range(200):  # until the sleeping cell has started
+            if "tick" in manager.store.read_log(record)[0]:
+                break
+            await asyncio.sleep(0.05)
+        manager.cancel(record.id)
+        await manager.wait()
+        return manager.store.get(record.id), manager
+
+    record, manager = asyncio.run(go())
+    assert record.status == "cancelled" and record.step_results[0].status == "cancelled"
+    assert record.to_dict()["duration_s"] < 60
+    with pytest.raises(RequestError) as e:
+        manager.cancel(record.id)
+    assert e.value.status == 409
+
+
+def test_step_timeout_fails_the_run(workspace):  # noqa: F811
+    private_dt(workspace, "sleepy", ["import time\ntime.sleep(120)"])
+    record = run_request(RunManager(workspace), {"dt": "sleepy", "timeout": 3})
+    assert record.status == "failed"
+    assert "timed out after 3 s" in record.error
+
+
+def test_a_killed_kernel_fails_the_run(workspace):  # noqa: F811
+    private_dt(workspace, "suicide", ["import os, signal\nos.kill(os.getpid(), signal.SIGKILL)"])
+    record = run_request(RunManager(workspace), {"dt": "suicide"})
+    assert record.status == "failed"
+    assert "kernel died" in record.error.lower() or "dead" in record.error.lower()
+
+
+def test_log_streams_cell_output(workspace):  # noqa: F811
+    private_dt(workspace, "chatty", ["for i in range(3):\n    print('line', i)"])
+    manager = RunManager(workspace)
+    record = run_request(manager, {"dt": "chatty"})
+    text, offset = manager.store.read_log(record)
+    assert "line 0\nline 1\nline 2" in text
+    more, same = manager.store.read_log(record, offset)
+    assert more == "" and same == offset
+
+
+def test_twenty_runs_at_once_all_end_with_consistent_records(workspace):  # noqa: F811
+    private_dt(workspace, "quick", ["x = 1"])
+
+    async def go():
+        manager = RunManager(workspace, max_concurrent_runs=2)
+        ids = [manager.submit({"dt": "quick"}).id for _ in range(20)]
+        await manager.wait()
+        return ids
+
+    ids = asyncio.run(go())
+    store = RunStore(workspace)
+    records = [store.get(i) for i in ids]
+    assert len(set(ids)) == 20
+    assert all(r.status == "succeeded" for r in records)
+    assert all(r.started and r.finished and r.started <= r.finished for r in records)
+    assert all(r.step_results[0].status == "succeeded" for r in records)
+
+
+def test_configurations_are_validated_stored_and_used(workspace):  # noqa: F811
+    store = ConfigStore(workspace)
+    dt = find_dt(workspace, "mass-spring-damper", "common")
+    shipped = store.get(dt, "default")
+    assert shipped.readonly and shipped.values["k1"] == 10.0
+    with pytest.raises(RequestError) as e:
+        store.put(dt, "heavy", {"m1": -5, "k9": 1})
+    assert {err["parameter"] for err in e.value.fields["errors"]} == {"m1", "k9"}
+    assert not (workspace / "configs").exists()
+    for bad in ("../x", "a/b", "", "x.yaml"):
+        with pytest.raises(RequestError) as e:
+            store.put(dt, bad, {})
+        assert e.value.fields["field"] == "name"
+    store.put(dt, "heavy", {"m1": 5.0})
+    assert (workspace / "configs" / "common" / "mass-spring-damper" / "heavy.yaml").is_file()
+    assert [c.name for c in store.list(dt)] == ["default", "heavy"]
+    with pytest.raises(RequestError) as e:
+        store.delete(dt, "default")
+    assert e.value.status == 403
+
+    record = run_request(
+        RunManager(workspace),
+        {"dt": "mass-spring-damper", "config": "heavy", "parameters": {"k2": 12.0}},
+    )
+    assert record.status == "succeeded" and record.config == "heavy"
+    assert record.parameters["m1"] == 5.0 and record.parameters["k2"] == 12.0
+    x1, _ = final_positions(record.parameters)
+    assert record.recorded["x1"] == pytest.approx(x1, abs=1e-6)
+    store.delete(dt, "heavy")
+    with pytest.raises(RequestError) as e:
+        store.get(dt, "heavy")
+    assert e.value.status == 404
+
+
+def test_private_dt_configs_live_in_the_dt(workspace):  # noqa: F811
+    folder = private_dt(
+        workspace, "own", ["x = 1"], {"type": "object", "properties": {"a": {"type": "integer"}}}
+    )
+    dt = find_dt(workspace, "own")
+    ConfigStore(workspace).put(dt, "c1", {"a": 3})
+    assert yaml.safe_load((folder / "configs" / "c1.yaml").read_text()) == {"a": 3}
+
+
+def test_unknown_profile_and_bad_timeout_are_refused_before_writing(workspace):  # noqa: F811
+    manager = RunManager(workspace)
+    for request, field in (
+        ({"dt": "mass-spring-damper", "profile": "huge"}, "profile"),
+        ({"dt": "mass-spring-damper", "timeout": -1}, "timeout"),
+        ({"dt": "mass-spring-damper", "steps": []}, "steps"),
+        ({"dt": "mass-spring-damper", "steps": ["execute", "execute"]}, "steps"),
+        ({"dt": "mass-spring-damper", "config": "nope"}, "config"),
+    ):
+        with pytest.raises(RequestError) as e:
+            manager.submit(request)
+        assert field in e.value.fields or e.value.fields.get("field") == field, request
+    assert list((workspace / "runs").iterdir()) == []
+
+
+def test_terminal_states_are_the_documented_ones():
+    assert {"succeeded", "failed", "cancelled"} == TERMINAL
