@@ -5,8 +5,9 @@ Inside a workspace terminal it needs no options: the server's URL and token come
 PyYAML and tqdm (both installed with the platform) are used, so it works wherever
 ``dtaas`` is importable.
 
-Exit status: 0 done (run succeeded), 1 run failed or cancelled, 2 bad usage or a request
-the server refused, 3 server unreachable, 130 interrupted.
+Exit status: 0 done (the run succeeded), 1 the run failed or was cancelled (or the server
+failed, HTTP 500), 2 bad usage or a request the server refused (HTTP 4xx), 3 the server
+cannot be reached or is not running, 130 interrupted (a followed run is cancelled).
 """
 
 from __future__ import annotations
@@ -61,7 +62,7 @@ def parse_value(text: str) -> Any:
 
 
 def parse_param(text: str) -> tuple[str, Any]:
-    """``key=value`` into ``(key, typed value)``; argparse reports the ValueError's text."""
+    """``key=value`` into ``(key, typed value)``; argparse prints the error naming ``-p``."""
     key, sep, value = text.partition("=")
     if not sep or not key.strip():
         raise argparse.ArgumentTypeError(f"expected key=value, got {text!r}")
@@ -190,11 +191,18 @@ def api_token(given: str | None, env: dict[str, str]) -> str:
 # --- the REST client ------------------------------------------------------------------
 
 
-class _NoRedirect(urllib.request.HTTPRedirectHandler):
-    """A redirect means a login page, not the API: report it instead of following it."""
+class _Redirects(urllib.request.HTTPRedirectHandler):
+    """Follow only a GET, only within the origin: the token stays with the server.
 
-    def redirect_request(self, *args: Any, **kwargs: Any) -> None:
-        return None
+    For a stopped workspace server the hub redirects to ``/hub/user/...`` and answers 424
+    there; a POST is never replayed as a GET.
+    """
+
+    def redirect_request(self, req: Any, fp: Any, code: int, msg: str, headers: Any, newurl: str):
+        same = urllib.parse.urlsplit(req.full_url)[:2] == urllib.parse.urlsplit(newurl)[:2]
+        if req.get_method() != "GET" or not same:
+            return None
+        return super().redirect_request(req, fp, code, msg, headers, newurl)
 
 
 class Client:
@@ -203,9 +211,10 @@ class Client:
     def __init__(self, url: str, token: str):
         self.base = url + "dtaas/api/"
         self.token = token
-        self.opener = urllib.request.build_opener(_NoRedirect)
+        self.opener = urllib.request.build_opener(_Redirects)
 
     def call(self, method: str, path: str, body: Any = None, **query: Any) -> Any:
+        """One request; errors become Refused (exit 2) or Unreachable (exit 3)."""
         url = self.base + path
         query = {k: v for k, v in query.items() if v is not None}
         if query:
@@ -227,12 +236,15 @@ class Client:
                     e.code, [f"{url} redirects to {where}: check --url and --token"]
                 ) from None
             if e.code in GONE:
-                raise Unreachable(f"{url}: {error_lines(e.code, payload, e.reason)[0]}") from None
+                raise Unreachable(error_lines(e.code, payload, e.reason)[0]) from None
             raise Refused(e.code, error_lines(e.code, payload, e.reason)) from None
         except (urllib.error.URLError, OSError) as e:
             reason = getattr(e, "reason", e)
             raise Unreachable(f"cannot reach {url}: {reason}") from None
-        return _json_or_none(raw) if raw else None
+        payload = _json_or_none(raw) if raw else None
+        if raw and payload is None:
+            raise Refused(200, [f"{url} did not answer JSON: is --url a workspace server URL?"])
+        return payload
 
 
 def _json_or_none(raw: bytes) -> Any:
@@ -254,18 +266,19 @@ class Progress:
 
     def __init__(self, stream: TextIO):
         self.stream = stream
+        self.tty = stream.isatty()
         self.bar: Any = None
         self.last = ""
-        if stream.isatty():
-            from tqdm import tqdm
-
-            self.bar = tqdm(
-                total=0, file=stream, leave=False, bar_format="{desc} |{bar:24}| {elapsed}"
-            )
 
     def update(self, run: dict[str, Any]) -> None:
         text = format_progress(run)
-        if self.bar is not None:
+        if self.tty:
+            if self.bar is None:
+                from tqdm import tqdm
+
+                self.bar = tqdm(
+                    total=1, file=self.stream, leave=False, bar_format="{desc} |{bar:24}| {elapsed}"
+                )
             p = run.get("progress") or {}
             self.bar.total = max(int(p.get("cells_total") or 0), 1)
             self.bar.n = min(int(p.get("cell") or 0), self.bar.total)
@@ -288,7 +301,7 @@ class Progress:
             self.bar.close()
 
 
-def follow(client: Client, run: dict[str, Any], interval: float = POLL_S) -> dict[str, Any]:
+def follow(client: Client, run: dict[str, Any]) -> dict[str, Any]:
     """Stream the run's log to stdout and its progress to stderr until it ends."""
     path, offset = f"runs/{quote(run['id'])}", 0
     progress = Progress(sys.stderr)
@@ -306,7 +319,7 @@ def follow(client: Client, run: dict[str, Any], interval: float = POLL_S) -> dic
                 if tail.get("text"):
                     progress.write(tail["text"], sys.stdout)
                 return run
-            time.sleep(interval)
+            time.sleep(POLL_S)
     finally:
         progress.close()
 
@@ -434,9 +447,9 @@ def main(argv: list[str] | None = None) -> int:
         return USAGE
     except Refused as e:
         print(
-            "\n".join(
-                f"dtaas: {line}" if i == 0 else f"  {line}" for i, line in enumerate(e.lines)
-            ),
+            f"dtaas: {e.lines[0]}",
+            *(f"  {line}" for line in e.lines[1:]),
+            sep="\n",
             file=sys.stderr,
         )
         return USAGE if e.status < 500 else FAILED

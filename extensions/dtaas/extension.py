@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import os
+import signal
+import threading
 from pathlib import Path
 
 from jupyter_server.extension.application import ExtensionApp
@@ -40,5 +42,24 @@ class DTaaSExtension(ExtensionApp):
             dtaas_library_client=LibraryClient(self.library_url, self.library_token),
         )
 
+    def initialize(self) -> None:
+        super().initialize()
+        self._stop_cleanly_on_sigint()
+
+    def _stop_cleanly_on_sigint(self) -> None:
+        """The hub stops a server with SIGINT; without a terminal, jupyter_server leaves
+        SIGINT to Python, which breaks out of the event loop with no cleanup. Route it
+        to the server's own stop so runs end as 'interrupted' and kernels are shut down.
+        """
+        if (
+            threading.current_thread() is threading.main_thread()
+            and signal.getsignal(signal.SIGINT) is signal.default_int_handler
+        ):
+            signal.signal(signal.SIGINT, self.serverapp._signal_stop)
+
     def initialize_handlers(self) -> None:
         self.handlers.extend(handlers())
+
+    async def stop_extension(self) -> None:
+        """End runs in flight as 'interrupted' so none stays 'running' after the server."""
+        await self.settings["dtaas_run_manager"].shutdown()

@@ -17,7 +17,7 @@ def wait_run(api: requests.Session, server: str, run_id: str, timeout: float = 1
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         record = api.get(f"{server}dtaas/api/runs/{run_id}").json()
-        if record["status"] in ("succeeded", "failed"):
+        if record["status"] in ("succeeded", "failed", "cancelled"):
             return record
         time.sleep(0.3)
     raise AssertionError(f"run {run_id} did not finish: {record}")

@@ -179,3 +179,15 @@ def test_unknown_profile_and_bad_timeout_are_refused_before_writing(workspace): 
 
 def test_terminal_states_are_the_documented_ones():
     assert {"succeeded", "failed", "cancelled"} == TERMINAL
+
+
+def test_recovery_leaves_runs_of_the_users_other_servers_alone(workspace):  # noqa: F811
+    manager = RunManager(workspace)
+    record = run_request(manager, {"dt": "mass-spring-damper", "step": "create"})
+    for owner in ("", "run-abc"):
+        record.status, record.owner = "running", owner
+        manager.store.save(record)
+        RunManager(workspace, server_name="run-other").recover()
+        assert RunStore(workspace).get(record.id).status == "running"
+    RunManager(workspace, server_name="run-abc").recover()
+    assert RunStore(workspace).get(record.id).error == "interrupted"

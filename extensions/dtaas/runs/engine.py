@@ -30,10 +30,15 @@ ANSI = re.compile(r"\x1b\[[0-9;]*[A-Za-z]")
 ENGINE_NAME = "dtaas"
 
 
+class StepStopped(RuntimeError):
+    """Raised inside the engine to end a step that was asked to stop."""
+
+
 class StepObserver:
     """Shared between the executing thread and the event loop: progress and stop requests."""
 
-    def __init__(self, on_cell: Callable[[int, int], None] | None = None):
+    def __init__(self, on_cell: Callable[[int, int, int], None] | None = None):
+        # on_cell(current, done, total): current is the 1-based code cell running now
         self.on_cell = on_cell
         self.client: PapermillNotebookClient | None = None
         self.stop_reason: str | None = None
@@ -48,10 +53,14 @@ class StepObserver:
         if self.stop_reason:
             self.kill_kernel()
 
+    def cell_started(self) -> None:
+        if self.on_cell:
+            self.on_cell(self.cells_done + 1, self.cells_done, self.cells_total)
+
     def cell_done(self) -> None:
         self.cells_done += 1
         if self.on_cell:
-            self.on_cell(self.cells_done, self.cells_total)
+            self.on_cell(self.cells_done, self.cells_done, self.cells_total)
 
     def stop(self, reason: str) -> None:
         """Ask the step to end now: the kernel is killed, the step ends with ``reason``."""
@@ -99,15 +108,22 @@ class ObservedEngine(NBClientEngine):
         client = PapermillNotebookClient(nb_man, **final_kwargs)
         if observer is not None:
             code = [c for c in nb_man.nb.cells if c.cell_type == "code"]
-            original = nb_man.cell_complete
+            on_start, on_complete = nb_man.cell_start, nb_man.cell_complete
+
+            def cell_start(cell, cell_index=None, **kw):
+                if observer.stop_reason:  # asked to stop before the kernel could be killed
+                    raise StepStopped(observer.stop_reason)
+                if cell.cell_type == "code":
+                    observer.cell_started()
+                return on_start(cell, cell_index=cell_index, **kw)
 
             def cell_complete(cell, cell_index=None, **kw):
-                result = original(cell, cell_index=cell_index, **kw)
+                result = on_complete(cell, cell_index=cell_index, **kw)
                 if cell.cell_type == "code":
                     observer.cell_done()
                 return result
 
-            nb_man.cell_complete = cell_complete
+            nb_man.cell_start, nb_man.cell_complete = cell_start, cell_complete
             observer.started(client, len(code))
         return client.execute()
 

@@ -3,8 +3,11 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import os
 import platform
+import threading
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from importlib import metadata
 from pathlib import Path
@@ -48,6 +51,31 @@ def environment() -> dict[str, Any]:
     }
 
 
+async def in_daemon_thread(fn: Callable[..., Any], *args: Any) -> Any:
+    """Run ``fn`` in a daemon thread: a stopping server never waits on a notebook."""
+    loop = asyncio.get_running_loop()
+    future = loop.create_future()
+
+    def settle(result: Any, error: BaseException | None) -> None:
+        if future.done():
+            return
+        if error is not None:
+            future.set_exception(error)
+        else:
+            future.set_result(result)
+
+    def work() -> None:
+        try:
+            result, error = fn(*args), None
+        except BaseException as e:
+            result, error = None, e
+        with contextlib.suppress(RuntimeError):  # the loop closed first
+            loop.call_soon_threadsafe(settle, result, error)
+
+    threading.Thread(target=work, daemon=True, name="dtaas-run").start()
+    return await future
+
+
 @dataclass
 class RunControl:
     """What the event loop holds about a run in flight."""
@@ -55,6 +83,7 @@ class RunControl:
     record: RunRecord
     dt: DigitalTwin
     cancel_requested: bool = False
+    interrupted: bool = False
     observer: StepObserver | None = None
     task: asyncio.Task | None = field(default=None, repr=False)
 
@@ -85,7 +114,14 @@ class RunManager(LoggingConfigurable):
     default_timeout = Float(
         0, config=True, help="Seconds a step may take when a run names no timeout; 0: no limit."
     )
+    server_name = Unicode(
+        config=True, help="This server's name among the user's servers ($JUPYTERHUB_SERVER_NAME)."
+    )
     remote = Instance(RemoteRunner)
+
+    @default("server_name")
+    def _default_server_name(self) -> str:
+        return os.environ.get("JUPYTERHUB_SERVER_NAME", "")
 
     @default("max_concurrent_runs")
     def _default_concurrency(self) -> int:
@@ -106,7 +142,7 @@ class RunManager(LoggingConfigurable):
 
     def recover(self) -> None:
         """Fail the runs a previous process left behind."""
-        for record in self.store.mark_interrupted():
+        for record in self.store.mark_interrupted(self.server_name):
             self.log.warning("run %s of %s was interrupted", record.id, record.dt)
 
     # --- requests -----------------------------------------------------------
@@ -160,6 +196,7 @@ class RunManager(LoggingConfigurable):
             profile=profile,
             timeout=timeout,
             parent=request.get("parent") if isinstance(request.get("parent"), str) else None,
+            owner=self.server_name,
             dt_hash=dt.content_hash(),
         )
         record.progress.steps_total = len(steps)
@@ -214,7 +251,9 @@ class RunManager(LoggingConfigurable):
             record.status, record.error = RunStatus.failed.value, f"{type(e).__name__}: {e}"
         finally:
             self._active.pop(record.id, None)
-            if control.cancel_requested and record.status != RunStatus.succeeded.value:
+            if control.interrupted and record.status != RunStatus.succeeded.value:
+                record.status, record.error = RunStatus.failed.value, "interrupted"
+            elif control.cancel_requested and record.status != RunStatus.succeeded.value:
                 record.status, record.error = RunStatus.cancelled.value, "cancelled"
             for result in record.step_results:
                 if result.status in (RunStatus.queued.value, RunStatus.running.value):
@@ -233,8 +272,8 @@ class RunManager(LoggingConfigurable):
                 if control.cancel_requested:
                     return
                 observer = StepObserver(
-                    on_cell=lambda done, total, r=result: loop.call_soon_threadsafe(
-                        self._cell_done, record, r, done, total
+                    on_cell=lambda current, done, total, r=result: loop.call_soon_threadsafe(
+                        self._cell_progress, record, r, current, done, total
                     )
                 )
                 control.observer = observer
@@ -244,7 +283,7 @@ class RunManager(LoggingConfigurable):
                 self.store.save(record)
                 self.store.log(record, f"step {result.step} ({index + 1}/{len(record.steps)})")
                 work = asyncio.ensure_future(
-                    asyncio.to_thread(
+                    in_daemon_thread(
                         execute_step,
                         dt.notebook(result.step),
                         self.workspace / result.notebook,
@@ -264,6 +303,8 @@ class RunManager(LoggingConfigurable):
                 result.cells_total, result.cells_done = observer.cells_total, observer.cells_done
                 record.recorded.update(outcome.recorded)
                 if outcome.error:
+                    # the cell that failed or was stopped did not get done
+                    result.cells_done = max(0, observer.cells_done - 1)
                     result.status = (
                         RunStatus.cancelled if outcome.stopped == "cancelled" else RunStatus.failed
                     ).value
@@ -280,9 +321,11 @@ class RunManager(LoggingConfigurable):
             control.observer = None
             stream.close()
 
-    def _cell_done(self, record: RunRecord, result: StepResult, done: int, total: int) -> None:
+    def _cell_progress(
+        self, record: RunRecord, result: StepResult, current: int, done: int, total: int
+    ) -> None:
         result.cells_done, result.cells_total = done, total
-        record.progress.cell, record.progress.cells_total = done, total
+        record.progress.cell, record.progress.cells_total = current, total
         if not record.done:
             self.store.save(record)
 
@@ -299,6 +342,17 @@ class RunManager(LoggingConfigurable):
             )
         finally:
             stream.close()
+
+    async def shutdown(self, timeout: float = 10) -> None:
+        """The server is stopping: end every run now, as failed 'interrupted'."""
+        for control in list(self._active.values()):
+            control.interrupted = control.cancel_requested = True
+            if control.observer is not None:
+                control.observer.stop("interrupted")
+            self.store.log(control.record, "the server is stopping")
+        tasks = [c.task for c in self._active.values() if c.task]
+        if tasks:
+            await asyncio.wait(tasks, timeout=timeout)
 
     async def wait(self) -> None:
         """Wait for every run in flight (used at shutdown and in tests)."""

@@ -72,6 +72,7 @@ class RunRecord:
     server: str | None = None
     timeout: float | None = None
     parent: str | None = None  # the run that asked for this one on a server of its own
+    owner: str = ""  # the server (by name; "" is the default one) whose process runs it
     status: str = RunStatus.queued.value
     created: str = field(default_factory=utcnow)
     started: str | None = None

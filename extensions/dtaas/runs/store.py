@@ -89,11 +89,15 @@ class RunStore:
                 records.append(record)
         return records
 
-    def mark_interrupted(self) -> list[RunRecord]:
-        """Runs left queued or running by a process that died are failed, reason 'interrupted'."""
+    def mark_interrupted(self, owner: str) -> list[RunRecord]:
+        """Runs that ``owner``'s previous process left queued or running become failed.
+
+        A user's servers share the workspace, so only the restarted server's own
+        runs are touched; the reason is 'interrupted'.
+        """
         changed = []
         for record in self.all(include_children=True):
-            if record.status not in TERMINAL:
+            if record.status not in TERMINAL and record.owner == owner:
                 record.status = RunStatus.failed.value
                 record.error = "interrupted"
                 for result in record.step_results:
