@@ -1,7 +1,12 @@
-"""What a library holds: one entry per asset folder or file, read from disk."""
+"""What a library holds: one entry per asset folder or file, read from disk.
+
+Files are the source of truth; everything here is derived from them and can be
+recomputed at any time (the index stores these entries).
+"""
 
 from __future__ import annotations
 
+import os
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
@@ -9,6 +14,7 @@ from typing import Any
 from .manifest import (
     ASSET_MANIFEST,
     DT_MANIFEST,
+    README,
     Manifest,
     lifecycle_steps,
     read_manifest,
@@ -16,27 +22,74 @@ from .manifest import (
 )
 
 ASSET_TYPES = ("digital_twins", "functions", "models", "tools", "data")
-SCOPES = ("private", "common")
+MAX_README_CHARS = 64 * 1024
+MAX_WALK_ENTRIES = 10_000
 
 
 @dataclass
 class Asset:
     type: str
     name: str
-    scope: str
-    path: str
+    scope: str  # as the asking workspace sees it: private, group:<name> or common
+    path: str  # workspace-relative, opens in Lab as it is
     title: str
     description: str
     tags: list[str] = field(default_factory=list)
+    authors: list[str] = field(default_factory=list)
+    version: str = ""
     steps: list[str] = field(default_factory=list)
+    uses: list[str] = field(default_factory=list)  # references to other assets (DTs)
     problems: list[str] = field(default_factory=list)
+    size: int = 0
+    modified: float = 0.0
+    readme: str = ""
 
-    def to_dict(self) -> dict[str, Any]:
-        return asdict(self)
+    def to_dict(self, readme: bool = False) -> dict[str, Any]:
+        data = asdict(self)
+        if not readme:
+            data.pop("readme")
+        return data
 
 
-def _visible(entry: Path) -> bool:
+def visible(entry: Path) -> bool:
+    """Hidden and private-by-convention entries are not assets."""
     return not entry.name.startswith((".", "_"))
+
+
+def _size_and_mtime(entry: Path) -> tuple[int, float]:
+    """Total bytes and newest modification of an asset, bounded for huge folders."""
+    st = entry.lstat()
+    if not entry.is_dir():
+        return st.st_size, st.st_mtime
+    size, newest, seen = 0, st.st_mtime, 0
+    for root, dirs, files in os.walk(entry):
+        dirs[:] = [d for d in dirs if visible(Path(d))]
+        for name in files:
+            seen += 1
+            if seen > MAX_WALK_ENTRIES:
+                return size, newest
+            try:
+                fst = os.lstat(os.path.join(root, name))
+            except OSError:
+                continue
+            size += fst.st_size
+            newest = max(newest, fst.st_mtime)
+    return size, newest
+
+
+def _strings(value: Any) -> list[str]:
+    return [str(v) for v in value] if isinstance(value, list) else []
+
+
+def _readme(entry: Path) -> str:
+    path = entry / README
+    if not entry.is_dir() or not path.is_file():
+        return ""
+    try:
+        with open(path, encoding="utf-8", errors="replace") as f:
+            return f.read(MAX_README_CHARS)
+    except OSError:
+        return ""
 
 
 def describe(entry: Path, asset_type: str, scope: str, path: str) -> Asset:
@@ -47,11 +100,16 @@ def describe(entry: Path, asset_type: str, scope: str, path: str) -> Asset:
     problems = list(manifest.problems)
     if asset_type == "digital_twins" and manifest.path is None:
         problems.append(f"{DT_MANIFEST}: missing")
+    elif manifest.path is not None and not manifest.problems:
+        from .validation import validate_manifest  # late: validation imports this module
+
+        problems += [p.message_line() for p in validate_manifest(manifest, asset_type)]
     description = data.get("description")
     if not isinstance(description, str) or not description.strip():
         description = readme_summary(entry) if entry.is_dir() else ""
     title = data.get("title") if isinstance(data.get("title"), str) else entry.name
-    tags = [str(t) for t in data.get("tags", [])] if isinstance(data.get("tags"), list) else []
+    size, modified = _size_and_mtime(entry)
+    uses = [a if isinstance(a, str) else str(a.get("ref", "")) for a in data.get("assets") or []]
     return Asset(
         type=asset_type,
         name=entry.name,
@@ -59,9 +117,15 @@ def describe(entry: Path, asset_type: str, scope: str, path: str) -> Asset:
         path=path,
         title=title,
         description=description.strip(),
-        tags=tags,
+        tags=_strings(data.get("tags")),
+        authors=_strings(data.get("authors")),
+        version=str(data.get("version", "")),
         steps=lifecycle_steps(data) if asset_type == "digital_twins" else [],
+        uses=[u for u in uses if u] if isinstance(data.get("assets"), list) else [],
         problems=problems,
+        size=size,
+        modified=modified,
+        readme=_readme(entry),
     )
 
 
@@ -76,7 +140,7 @@ def list_library(root: Path, scope: str, prefix: str = "") -> list[Asset]:
         if not folder.is_dir() or folder.is_symlink():
             continue
         for entry in sorted(folder.iterdir(), key=lambda p: p.name):
-            if not _visible(entry) or entry.is_symlink():
+            if not visible(entry) or entry.is_symlink():
                 continue
             path = f"{prefix}{asset_type}/{entry.name}"
             assets.append(describe(entry, asset_type, scope, path))
