@@ -65,3 +65,45 @@ export function formatTime(iso: string | null): string {
     ? date.toLocaleTimeString(undefined, { timeStyle: 'short' })
     : date.toLocaleString(undefined, { dateStyle: 'short', timeStyle: 'short' });
 }
+
+/** A JupyterLab-styled button; `variant` picks the accent (e.g. `jp-mod-accept`). */
+export function button(
+  className: string,
+  text: string,
+  onClick: () => void,
+  variant = 'jp-mod-reject'
+): HTMLButtonElement {
+  const node = h('button', {
+    className: `${className} jp-Button jp-mod-styled ${variant}`,
+    text,
+    attrs: { type: 'button' }
+  });
+  node.addEventListener('click', onClick);
+  return node;
+}
+
+export function errorText(reason: unknown): string {
+  return reason instanceof Error ? reason.message : String(reason);
+}
+
+/** "4.2 s", "3 min 5 s", "1 h 2 min". */
+export function formatDuration(seconds: number | null | undefined): string {
+  if (seconds === null || seconds === undefined || !isFinite(seconds) || seconds < 0) {
+    return '';
+  }
+  if (seconds < 60) {
+    return `${seconds.toFixed(1)} s`;
+  }
+  const minutes = Math.floor(seconds / 60);
+  if (minutes < 60) {
+    return `${minutes} min ${Math.round(seconds % 60)} s`;
+  }
+  return `${Math.floor(minutes / 60)} h ${minutes % 60} min`;
+}
+
+// Kernel tracebacks carry terminal colour codes; a <pre> would show them raw.
+const ANSI = /\u001b\[[0-9;?]*[A-Za-z]/g;
+
+export function stripAnsi(text: string): string {
+  return text.replace(ANSI, '');
+}

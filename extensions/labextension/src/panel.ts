@@ -12,7 +12,7 @@ import {
   Scope,
   startRun
 } from './api';
-import { h, paragraphs } from './dom';
+import { errorText, h, paragraphs } from './dom';
 import { renderRun, renderRunItem } from './runs';
 
 const SCOPES: ReadonlyArray<[Scope, string]> = [
@@ -43,6 +43,12 @@ const RECENT_RUNS = 10;
 export interface IDigitalTwinsPanelOptions {
   /** Open a workspace-relative path in the document manager. */
   openNotebook: (path: string) => Promise<unknown>;
+  /** Open the configure view of a digital twin. */
+  openConfigure: (dt: IAsset) => void;
+  /** Open the runs view of a digital twin, showing `run` if given. */
+  openRuns: (dt: IAsset, run?: IRun) => void;
+  /** Told about each run the panel starts, so that open views can list it. */
+  runStarted?: (dt: IAsset, run: IRun) => void;
 }
 
 function assetKey(asset: IAsset): string {
@@ -53,10 +59,6 @@ function sleep(ms: number): Promise<void> {
   return new Promise(resolve => window.setTimeout(resolve, ms));
 }
 
-function errorText(reason: unknown): string {
-  return reason instanceof Error ? reason.message : String(reason);
-}
-
 /**
  * Sidebar listing the digital twin library and running the execute step
  * of the selected digital twin.
@@ -65,6 +67,9 @@ export class DigitalTwinsPanel extends Widget {
   constructor(options: IDigitalTwinsPanelOptions) {
     super();
     this._openNotebook = options.openNotebook;
+    this._openConfigure = options.openConfigure;
+    this._openRuns = options.openRuns;
+    this._runStarted = options.runStarted ?? (() => undefined);
     this.addClass('dtaas-sidebar');
 
     const refresh = h('button', {
@@ -112,6 +117,14 @@ export class DigitalTwinsPanel extends Widget {
       void this._loadRuns(current);
     } else if (selected) {
       this._select(null);
+    }
+  }
+
+  /** Runs of a digital twin changed elsewhere; reload its recent runs if it is shown. */
+  runsChanged(dt: { name: string; scope: Scope }): void {
+    const selected = this._selected;
+    if (selected && selected.name === dt.name && selected.scope === dt.scope) {
+      void this._loadRuns(selected);
     }
   }
 
@@ -249,6 +262,21 @@ export class DigitalTwinsPanel extends Widget {
       button.addEventListener('click', () => void this._run(asset));
       children.push(button);
     }
+    if (asset.type === 'digital_twins') {
+      const configure = h('button', {
+        className: 'dtaas-open-configure jp-Button jp-mod-styled jp-mod-reject',
+        text: 'Configure…',
+        attrs: { type: 'button', title: 'Edit parameters, keep configurations and run steps' }
+      });
+      configure.addEventListener('click', () => this._openConfigure(asset));
+      const runs = h('button', {
+        className: 'dtaas-open-runs jp-Button jp-mod-styled jp-mod-reject',
+        text: 'Runs',
+        attrs: { type: 'button', title: 'Run history with logs' }
+      });
+      runs.addEventListener('click', () => this._openRuns(asset));
+      children.push(h('div', { className: 'dtaas-detail-actions' }, [configure, runs]));
+    }
     this._info.replaceChildren(...children);
   }
 
@@ -281,6 +309,7 @@ export class DigitalTwinsPanel extends Widget {
       return;
     }
     this._renderRun(run);
+    this._runStarted(asset, run);
     void this._loadRuns(asset);
 
     let failures = 0;
@@ -349,7 +378,13 @@ export class DigitalTwinsPanel extends Widget {
         ? h(
             'ul',
             { className: 'dtaas-run-list' },
-            mine.map(r => renderRunItem(r, path => void this._open(path)))
+            mine.map(r =>
+              renderRunItem(
+                r,
+                path => void this._open(path),
+                run => this._openRuns(asset, run)
+              )
+            )
           )
         : h('div', { className: 'dtaas-muted', text: 'No runs yet' })
     );
@@ -366,6 +401,9 @@ export class DigitalTwinsPanel extends Widget {
   }
 
   private readonly _openNotebook: (path: string) => Promise<unknown>;
+  private readonly _openConfigure: (dt: IAsset) => void;
+  private readonly _openRuns: (dt: IAsset, run?: IRun) => void;
+  private readonly _runStarted: (dt: IAsset, run: IRun) => void;
   private readonly _library: HTMLElement;
   private readonly _detail: HTMLElement;
   private _info: HTMLElement = h('div');

@@ -28,6 +28,8 @@ export function renderRun(box: HTMLElement, run: IRun, open: OpenHandler): void 
 
   if (run.status === 'succeeded') {
     box.appendChild(renderRecorded(run.recorded ?? {}));
+  } else if (run.status === 'cancelled') {
+    box.appendChild(h('div', { className: 'dtaas-muted', text: 'The run was cancelled.' }));
   } else {
     box.appendChild(h('div', { className: 'dtaas-error', text: run.error || 'The run failed.' }));
   }
@@ -43,7 +45,11 @@ export function renderRun(box: HTMLElement, run: IRun, open: OpenHandler): void 
   }
 }
 
-function renderRecorded(recorded: Record<string, unknown>): HTMLElement {
+/** Recorded values as `name = value` lines. */
+export function renderRecorded(
+  recorded: Record<string, unknown>,
+  units: Record<string, string> = {}
+): HTMLElement {
   const entries = Object.entries(recorded);
   return h(
     'div',
@@ -53,21 +59,28 @@ function renderRecorded(recorded: Record<string, unknown>): HTMLElement {
           h('div', { className: 'dtaas-recorded-item', attrs: { 'data-name': name } }, [
             h('span', { className: 'dtaas-recorded-name', text: name }),
             h('span', { text: ' = ' }),
-            h('span', { className: 'dtaas-recorded-value', text: formatValue(value) })
+            h('span', { className: 'dtaas-recorded-value', text: formatValue(value) }),
+            ...(units[name]
+              ? [h('span', { className: 'dtaas-recorded-unit', text: ` ${units[name]}` })]
+              : [])
           ])
         )
       : [h('span', { className: 'dtaas-muted', text: 'No recorded values' })]
   );
 }
 
-/** One line of the recent runs list. */
-export function renderRunItem(run: IRun, open: OpenHandler): HTMLElement {
+/** One line of the recent runs list; clicking it calls `show`. */
+export function renderRunItem(
+  run: IRun,
+  open: OpenHandler,
+  show: (run: IRun) => void
+): HTMLElement {
   const when = formatTime(run.created);
   const item = h(
     'li',
     {
       className: 'dtaas-run-item',
-      attrs: { 'data-run-id': run.id, title: `${run.step} · ${when} · ${run.id}` }
+      attrs: { 'data-run-id': run.id, title: `${run.step} · ${when} · ${run.id} (show in Runs)` }
     },
     [
       h('span', {
@@ -77,13 +90,26 @@ export function renderRunItem(run: IRun, open: OpenHandler): HTMLElement {
       h('span', { className: 'dtaas-run-item-time', text: when })
     ]
   );
+  item.setAttribute('role', 'button');
+  item.tabIndex = 0;
+  item.addEventListener('click', () => show(run));
+  item.addEventListener('keydown', (event: KeyboardEvent) => {
+    if (event.target === item && (event.key === 'Enter' || event.key === ' ')) {
+      event.preventDefault();
+      show(run);
+    }
+  });
   if (run.notebook && isFinished(run.status)) {
     const button = h('button', {
       className: 'dtaas-run-item-open jp-Button jp-mod-minimal',
       text: 'Open',
       attrs: { type: 'button', title: run.notebook }
     });
-    button.addEventListener('click', () => open(run.notebook));
+    button.addEventListener('click', event => {
+      // Opening the notebook is not also a request for the runs view.
+      event.stopPropagation();
+      open(run.notebook);
+    });
     item.appendChild(button);
   }
   return item;

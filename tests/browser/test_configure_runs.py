@@ -1,0 +1,167 @@
+"""Configure and Runs views in Debian's Chromium: form, configurations, run, log, cancel."""
+
+from __future__ import annotations
+
+import re
+import shutil
+from pathlib import Path
+
+import nbformat
+import pytest
+import yaml
+from playwright.sync_api import Page, expect, sync_playwright
+
+from tests.hub import PASSWORD, Hub
+
+pytestmark = pytest.mark.browser
+
+CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
+FLAGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+    "--disable-dev-shm-usage",
+]
+MSD = "common/digital_twins/mass-spring-damper"
+
+
+@pytest.fixture(scope="module")
+def browser():
+    with sync_playwright() as p:
+        b = p.chromium.launch(executable_path=CHROMIUM, headless=True, args=FLAGS)
+        yield b
+        b.close()
+
+
+@pytest.fixture
+def page(browser):
+    """A fresh context per test, so no session leaks from one user to the next."""
+    context = browser.new_context(viewport={"width": 1400, "height": 900})
+    pg = context.new_page()
+    pg.set_default_timeout(60_000)
+    yield pg
+    context.close()
+
+
+@pytest.fixture
+def errors(page) -> list[str]:
+    """Uncaught exceptions in the page."""
+    found: list[str] = []
+    page.on("pageerror", lambda e: found.append(str(e)))
+    return found
+
+
+def log_in(page: Page, hub: Hub, name: str) -> None:
+    """Log in through the form; the hub spawns the server and lands in JupyterLab."""
+    page.goto(f"{hub.url}/hub/login")
+    page.fill("input#username_input", name)
+    page.fill("input#password_input", PASSWORD)
+    page.click("#login_submit")
+    page.wait_for_url(re.compile(rf"/user/{name}/lab"), timeout=120_000)
+
+
+def open_panel(page: Page):
+    tab = page.locator(".jp-SideBar.jp-mod-left .lm-TabBar-tab[data-id='dtaas-sidebar']")
+    expect(tab).to_be_visible()
+    if tab.get_attribute("aria-selected") != "true":
+        tab.click()
+    panel = page.locator("#dtaas-panel")
+    expect(panel).to_be_visible()
+    return panel
+
+
+def make_slow_dt(workspace: Path) -> None:
+    folder = workspace / "digital_twins" / "slow"
+    (folder / "lifecycle").mkdir(parents=True)
+    nb = nbformat.v4.new_notebook()
+    nb.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3"}
+    nb.cells = [nbformat.v4.new_code_cell("import time; time.sleep(60)")]
+    nbformat.write(nb, folder / "lifecycle" / "execute.ipynb")
+    manifest = {"lifecycle": {"execute": {"notebook": "lifecycle/execute.ipynb"}}}
+    (folder / "dt.yaml").write_text(yaml.safe_dump(manifest))
+
+
+def test_configure_save_as_and_run(hub: Hub, page: Page, errors, artifacts):
+    name = "gwen"
+    log_in(page, hub, name)
+    panel = open_panel(page)
+    panel.locator(f".dtaas-asset[data-path='{MSD}']").click()
+    panel.locator(".dtaas-detail .dtaas-open-configure").click()
+
+    view = page.locator(".dtaas-configure")
+    m1 = view.locator("#root_m1")
+    expect(m1).to_have_value("1")
+    expect(view.locator(".dtaas-field[data-parameter='m1']")).to_contain_text("kg")
+
+    # an invalid value is reported on its field and in the summary, by name
+    m1.fill("-1")
+    error = view.locator(".dtaas-field-error[data-parameter='m1']")
+    expect(error).to_be_visible()
+    expect(view.locator(".dtaas-form-errors")).to_contain_text("m1")
+    page.screenshot(path=str(artifacts / "configure-invalid.png"))
+    m1.fill("5")
+    expect(error).to_have_count(0)
+    expect(view.locator(".dtaas-form-errors")).to_be_hidden()
+
+    view.locator(".dtaas-config-save-as").click()
+    dialog = page.locator(".jp-Dialog")
+    dialog.locator("input").fill("heavy")
+    dialog.locator(".jp-Dialog-button.jp-mod-accept").click()
+    picker = view.locator("select.dtaas-config-select")
+    expect(picker).to_have_value("heavy")
+    expect(picker.locator("option[value='default']")).to_have_count(1)
+    expect(view.locator(".dtaas-config-modified")).to_be_hidden()
+    expect(view.locator(".dtaas-config-delete")).to_be_enabled()
+    expect(view.locator("input.dtaas-step[value='execute']")).to_be_checked()
+    page.screenshot(path=str(artifacts / "configure-saved.png"))
+
+    view.locator(".dtaas-run-config").click()
+    runs = page.locator(".dtaas-runs-view")
+    expect(runs).to_be_visible()
+    row = runs.locator("tr.dtaas-run-row").first
+    expect(row.locator(".dtaas-run-row-status")).to_have_text("succeeded", timeout=180_000)
+    expect(row).to_contain_text("heavy")
+    expect(row).to_contain_text("m1=5")
+    expect(runs.locator(".dtaas-run-log")).to_contain_text("integrated", timeout=30_000)
+    expect(runs.locator(".dtaas-recorded")).to_contain_text("x1")
+    page.screenshot(path=str(artifacts / "runs-succeeded.png"))
+
+    saved = list((hub.data_dir / "users" / name).rglob("heavy.yaml"))
+    assert len(saved) == 1, saved
+    assert yaml.safe_load(saved[0].read_text())["m1"] == 5
+    assert errors == []
+
+
+def test_cancel_a_slow_run(hub: Hub, page: Page, errors, artifacts):
+    name = "hank"
+    log_in(page, hub, name)
+    # the workspace exists once the login has spawned the server
+    workspace = hub.data_dir / "users" / name
+    assert workspace.is_dir()
+    make_slow_dt(workspace)
+
+    panel = open_panel(page)
+    panel.locator(".dtaas-refresh").click()
+    panel.locator(".dtaas-asset[data-scope='private'][data-path$='digital_twins/slow']").click()
+    detail = panel.locator(".dtaas-detail")
+    detail.locator(".dtaas-run-button").click()
+    expect(detail.locator(".dtaas-run-status")).to_have_text("running", timeout=120_000)
+
+    detail.locator(".dtaas-open-runs").click()
+    runs = page.locator(".dtaas-runs-view")
+    row = runs.locator("tr.dtaas-run-row").first
+    expect(row.locator(".dtaas-run-row-status")).to_have_text("running")
+    row.click()
+    expect(row).to_have_class(re.compile("jp-mod-selected"))
+    expect(runs.locator(".dtaas-run-progress")).to_contain_text("execute")
+    page.screenshot(path=str(artifacts / "runs-running.png"))
+
+    runs.locator(".dtaas-run-cancel").click()
+    expect(row.locator(".dtaas-run-row-status")).to_have_text("cancelled", timeout=60_000)
+    expect(runs.locator(".dtaas-run-cancel")).to_be_hidden()
+    expect(detail.locator(".dtaas-run-status")).to_have_text("cancelled", timeout=30_000)
+    page.screenshot(path=str(artifacts / "runs-cancelled.png"))
+    assert errors == []
