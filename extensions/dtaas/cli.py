@@ -313,11 +313,11 @@ def follow(client: Client, run: dict[str, Any]) -> dict[str, Any]:
             offset = chunk.get("offset", offset)
             run = client.call("GET", path)
             progress.update(run)
-            # the last log line may land just after the record turns final: read once more
             if run.get("status") in TERMINAL and (chunk.get("done") or not chunk.get("text")):
-                tail = client.call("GET", f"{path}/log", offset=offset) or {}
-                if tail.get("text"):
+                # read to the end: "done" may come before the last chunk or the final line
+                while (tail := client.call("GET", f"{path}/log", offset=offset) or {}).get("text"):
                     progress.write(tail["text"], sys.stdout)
+                    offset = tail.get("offset", offset)
                 return run
             time.sleep(POLL_S)
     finally:

@@ -89,12 +89,27 @@ class DTaaSHandler(APIHandler):
 
 
 class LibraryProxyHandler(DTaaSHandler):
-    """``GET /dtaas/api/library``: the library as the library service shows it to this user."""
+    """``/dtaas/api/library[/<endpoint>]``: the library service, asked as this user.
+
+    The browser talks to its own server only; the server calls the library with
+    the workspace's token, so the library always knows who is asking.
+    """
 
     @web.authenticated
     @authorized
-    async def get(self) -> None:
-        self.finish({"assets": await self.library.assets()})
+    async def get(self, endpoint: str | None = None) -> None:
+        if not endpoint:
+            self.finish({"assets": await self.library.assets()})
+            return
+        _, data = await self.library.request("GET", endpoint, self.request.query)
+        self.finish(json.dumps(data))
+
+    @web.authenticated
+    @authorized
+    async def post(self, endpoint: str | None = None) -> None:
+        status, data = await self.library.request("POST", endpoint or "", body=self.json_body())
+        self.set_status(status)
+        self.finish(json.dumps(data))
 
 
 class DTHandler(DTaaSHandler):
@@ -215,7 +230,8 @@ class RunLogHandler(DTaaSHandler):
         if not offset.isdigit():
             raise APIError(400, f"offset {offset!r} is not a byte offset", field="offset")
         text, new_offset = self.runs.store.read_log(record, int(offset))
-        self.finish({"text": text, "offset": new_offset, "done": record.done})
+        at_end = new_offset >= self.runs.store.log_size(record)
+        self.finish({"text": text, "offset": new_offset, "done": record.done and at_end})
 
 
 class RunCancelHandler(DTaaSHandler):
@@ -233,6 +249,7 @@ class RunCancelHandler(DTaaSHandler):
 def handlers() -> list[tuple[str, type]]:
     return [
         (r"/dtaas/api/library", LibraryProxyHandler),
+        (r"/dtaas/api/library/(.+)", LibraryProxyHandler),
         (r"/dtaas/api/profiles", ProfilesHandler),
         (rf"/dtaas/api/dts/{SCOPE}/{NAME}", DTHandler),
         (rf"/dtaas/api/dts/{SCOPE}/{NAME}/validate", ValidateHandler),

@@ -259,8 +259,9 @@ class RunManager(LoggingConfigurable):
                 if result.status in (RunStatus.queued.value, RunStatus.running.value):
                     result.status = RunStatus.skipped.value
             record.finished = utcnow()
-            self.store.save(record)
+            # the log's last line first: a client that sees the record done reads it all
             self.store.log(record, record.status + (f": {record.error}" if record.error else ""))
+            self.store.save(record)
 
     async def _run_steps(self, control: RunControl) -> None:
         record, dt = control.record, control.dt

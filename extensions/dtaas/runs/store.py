@@ -41,6 +41,12 @@ class RunStore:
     def log_path(self, record: RunRecord) -> Path:
         return self.folder(record) / LOG_FILE
 
+    def log_size(self, record: RunRecord) -> int:
+        try:
+            return self.log_path(record).stat().st_size
+        except FileNotFoundError:
+            return 0
+
     def read_log(self, record: RunRecord, offset: int = 0, limit: int = 1 << 20) -> tuple[str, int]:
         """The log from byte ``offset`` on (at most ``limit`` bytes) and the next offset."""
         try:
