@@ -1,34 +1,66 @@
-"""The library's REST API: thin tornado handlers over ``catalog``."""
+"""The library's REST API: thin tornado handlers over the index, catalog and authoring."""
 
 from __future__ import annotations
 
 import json
+import mimetypes
+import os
 from pathlib import Path
 from typing import Any
 
 from tornado import web
 
-from .auth import LIBRARY_READ, LibraryAuthenticated
-from .catalog import list_library
+from .auth import LIBRARY_READ, LIBRARY_WRITE, LibraryAuthenticated
+from .authoring import AuthoringError, create_dt, list_templates
+from .catalog import ASSET_TYPES, visible
 from .errors import APIError
 from .fsutil import PathOutsideRoot, confined
+from .manifest import ASSET_MANIFEST, DT_MANIFEST, read_manifest
+from .scopes import (
+    ScopeError,
+    key_for_token,
+    library_root,
+    parse_ref,
+    user_key,
+    visible_keys,
+)
+from .validation import validate_manifest, validate_text
+
+SORTS = ("relevance", "title", "name", "modified", "-modified")
+MAX_LIMIT = 200
+MAX_NAME = 255
+MAX_PATH = 4096
+MAX_TREE = 1000
+CHUNK = 64 * 1024
 
 
 class LibraryHandler(LibraryAuthenticated, web.RequestHandler):
-    """Base handler: JSON in and out, JSON errors."""
+    """Base handler: JSON in and out, JSON errors that name the field or path at fault."""
 
     @property
     def data_dir(self) -> Path:
         return self.settings["dtaas_data_dir"]
 
+    @property
+    def index(self):
+        return self.settings["library_index"]
+
     def check_xsrf_cookie(self) -> None:
-        # token-authenticated API; browser sessions are read-only here
-        return
+        # API calls carry a token; browser sessions only read (GET)
+        if self.request.method != "GET" and "Authorization" not in self.request.headers:
+            raise APIError(403, "writes need an Authorization header with a token")
+
+    def decode_argument(self, value: bytes, name: str | None = None) -> str:
+        try:
+            return value.decode("utf-8")
+        except UnicodeDecodeError:
+            shown = value.decode("utf-8", errors="backslashreplace")
+            raise APIError(400, f"path {shown!r} is not UTF-8", path=shown) from None
 
     def write_json(self, data: Any, status: int = 200) -> None:
         self.set_status(status)
         self.set_header("Content-Type", "application/json")
-        self.finish(json.dumps(data))
+        self.finish(json.dumps(data, default=str))
 
     def write_error(self, status_code: int, **kwargs: Any) -> None:
         exc = kwargs.get("exc_info", (None, None, None))[1]
@@ -39,35 +71,35 @@ class LibraryHandler(LibraryAuthenticated, web.RequestHandler):
         self.set_header("Content-Type", "application/json")
         self.finish(json.dumps(body))
 
-    def user_root(self, name: str) -> Path | None:
-        """The user's private library, or None before their first spawn."""
+    def json_body(self) -> dict[str, Any]:
         try:
-            root = confined(self.data_dir / "users", name)
-        except PathOutsideRoot:
-            raise APIError(403, f"user name {name!r} has no library") from None
-        return root if root.is_dir() else None
+            body = json.loads(self.request.body or b"{}")
+        except ValueError:
+            raise APIError(400, "request body is not valid JSON", field="body") from None
+        if not isinstance(body, dict):
+            raise APIError(400, "request body must be a JSON object", field="body")
+        return body
 
+    async def visible_keys(self, user: dict) -> list[str]:
+        groups = await self.settings["library_groups"].of(user["name"])
+        return visible_keys(user["name"], groups)
 
-class AssetsHandler(LibraryHandler):
-    """``GET api/assets``: the asking user's private assets and the common ones."""
+    async def scope_key(self, user: dict, token: str) -> str:
+        """A scope from the URL or a filter, as a key the user may read."""
+        try:
+            key = key_for_token("mine" if token == "private" else token, user["name"])
+        except ScopeError as e:
+            raise APIError(400, str(e), field="scope", scope=token) from None
+        if key not in await self.visible_keys(user):
+            raise APIError(404, f"no library {token!r} visible to you", scope=token)
+        return key
 
-    def get(self) -> None:
-        user = self.require(LIBRARY_READ)
-        assets = []
-        root = self.user_root(user["name"])
-        if root is not None:
-            assets += list_library(root, "private")
-        assets += list_library(self.data_dir / "common", "common", prefix="common/")
-        self.write_json({"assets": [a.to_dict() for a in assets]})
-
-
-class WhoAmIHandler(LibraryHandler):
-    """``GET api/me``: who the library thinks is asking, and with which library scopes."""
-
-    def get(self) -> None:
-        user = self.require(LIBRARY_READ)
-        scopes = sorted(s for s in user.get("scopes", []) if s.startswith("custom:library"))
-        self.write_json({"name": user["name"], "scopes": scopes})
+    def present(self, item: dict, user: dict) -> dict:
+        """An indexed asset as the asking user sees it: private, group:<g> or common."""
+        item = dict(item)
+        key = item.pop("scope_key", item.get("scope"))
+        item["scope"] = "private" if key == user_key(user["name"]) else key
+        return item
 
 
 class IndexHandler(LibraryHandler):
@@ -77,6 +109,285 @@ class IndexHandler(LibraryHandler):
         self.write_json({"name": "library", "api": self.request.path.rstrip("/") + "/api/"})
 
 
+class WhoAmIHandler(LibraryHandler):
+    """``GET api/me``: who the library thinks is asking, with scopes and libraries."""
+
+    async def get(self) -> None:
+        user = self.require(LIBRARY_READ)
+        scopes = sorted(s for s in user.get("scopes", []) if s.startswith("custom:library"))
+        keys = await self.visible_keys(user)
+        self.write_json({"name": user["name"], "scopes": scopes, "libraries": keys})
+
+
+class SearchHandler(LibraryHandler):
+    """``GET api/search``: text, filters, sort, cursor pagination and facets."""
+
+    async def get(self) -> None:
+        user = self.require(LIBRARY_READ)
+        q = self.get_argument("q", None)
+        if q is not None and len(q) > 500:
+            raise APIError(400, "q is longer than 500 characters", field="q")
+        types = self.get_arguments("type")
+        for t in types:
+            if t not in ASSET_TYPES:
+                raise APIError(
+                    400, f"type {t!r} is not one of {', '.join(ASSET_TYPES)}", field="type"
+                )
+        scope = self.get_argument("scope", None)
+        scope_key = await self.scope_key(user, scope) if scope else None
+        sort = self.get_argument("sort", "relevance" if q else "title")
+        if sort not in SORTS:
+            raise APIError(400, f"sort {sort!r} is not one of {', '.join(SORTS)}", field="sort")
+        limit_arg = self.get_argument("limit", "50")
+        if not limit_arg.isdigit() or not 1 <= int(limit_arg) <= MAX_LIMIT:
+            raise APIError(400, f"limit must be 1..{MAX_LIMIT}", field="limit")
+        try:
+            result = self.index.search(
+                await self.visible_keys(user),
+                q=q or None,
+                types=types,
+                scope=scope_key,
+                tags=self.get_arguments("tag"),
+                author=self.get_argument("author", None),
+                sort=sort,
+                cursor=self.get_argument("cursor", None),
+                limit=int(limit_arg),
+            )
+        except ValueError:
+            raise APIError(400, "cursor is not one this service gave out", field="cursor") from None
+        result["items"] = [self.present(i, user) for i in result["items"]]
+        self.write_json(result)
+
+
+class AssetsHandler(LibraryHandler):
+    """``GET api/assets``: the first page of everything the user may read, by title."""
+
+    async def get(self) -> None:
+        user = self.require(LIBRARY_READ)
+        result = self.index.search(await self.visible_keys(user), sort="title", limit=MAX_LIMIT)
+        self.write_json({"assets": [self.present(i, user) for i in result["items"]]})
+
+
+class AssetHandlerBase(LibraryHandler):
+    """Resolves ``<scope>/<type>/<name>`` to an indexed asset and its folder on disk."""
+
+    async def asset(self, user: dict, scope: str, asset_type: str, name: str) -> tuple:
+        if asset_type not in ASSET_TYPES:
+            raise APIError(
+                404, f"type {asset_type!r} is not one of {', '.join(ASSET_TYPES)}", type=asset_type
+            )
+        if not name or len(name) > MAX_NAME or "\x00" in name or "/" in name or name in ("..", "."):
+            raise APIError(400, f"name {name!r} is not an asset name", path=name)
+        key = await self.scope_key(user, scope)
+        try:
+            folder = confined(library_root(self.data_dir, key), asset_type, name)
+        except PathOutsideRoot as e:
+            raise APIError(400, str(e), path=name) from None
+        item = self.index.get(key, asset_type, name)
+        if item is None or not (folder.exists() and visible(folder)):
+            raise APIError(
+                404, f"no asset {scope}/{asset_type}/{name}", path=f"{asset_type}/{name}"
+            )
+        return key, folder, item
+
+
+class AssetDetailHandler(AssetHandlerBase):
+    """``GET api/assets/<scope>/<type>/<name>``: manifest, README, files, problems, relations."""
+
+    async def get(self, scope: str, asset_type: str, name: str) -> None:
+        user = self.require(LIBRARY_READ)
+        key, folder, item = await self.asset(user, scope, asset_type, name)
+        detail = self.present(item, user)
+        manifest_name = DT_MANIFEST if asset_type == "digital_twins" else ASSET_MANIFEST
+        manifest = read_manifest(folder / manifest_name) if folder.is_dir() else None
+        detail["manifest"] = manifest.data if manifest else {}
+        problems = [
+            {"file": manifest_name, "line": None, "field": "", "message": p}
+            for p in (manifest.problems if manifest else [])
+        ]
+        if manifest and not manifest.problems:
+            problems += [p.to_dict() for p in validate_manifest(manifest, asset_type)]
+        detail["problems"] = problems
+        detail["files"] = file_tree(folder)
+        detail["relations"] = await relations(self, user, key, asset_type, name, detail)
+        self.write_json(detail)
+
+
+class RelationsHandler(AssetHandlerBase):
+    """``GET api/assets/<scope>/<type>/<name>/relations``: uses (resolved) and used by."""
+
+    async def get(self, scope: str, asset_type: str, name: str) -> None:
+        user = self.require(LIBRARY_READ)
+        key, _, item = await self.asset(user, scope, asset_type, name)
+        self.write_json(await relations(self, user, key, asset_type, name, item))
+
+
+class FileHandler(AssetHandlerBase):
+    """``GET api/assets/<scope>/<type>/<name>/files/<path>``: one file, streamed."""
+
+    async def get(self, scope: str, asset_type: str, name: str, path: str) -> None:
+        user = self.require(LIBRARY_READ)
+        _, folder, _ = await self.asset(user, scope, asset_type, name)
+        if len(path) > MAX_PATH or any(len(p) > MAX_NAME for p in path.split("/")):
+            raise APIError(400, f"path {path[:80]!r}... is too long", path=path[:255])
+        if "\x00" in path:
+            raise APIError(400, f"path {path!r} contains a NUL byte", path=path)
+        if path.startswith("/") or "\\" in path:
+            raise APIError(400, f"path {path!r} is absolute", path=path)
+        if folder.is_file():
+            if path not in ("", folder.name):
+                raise APIError(404, f"no file {path!r} in {name}", path=path)
+            target = folder
+        else:
+            parts = path.split("/")
+            if any(p in ("..", ".") or (p.startswith(".") and p != "") for p in parts):
+                raise APIError(400, f"path {path!r} leaves its asset or is hidden", path=path)
+            try:
+                target = confined(folder, path)
+            except PathOutsideRoot:
+                raise APIError(403, f"path {path!r} is outside its asset", path=path) from None
+        if not target.is_file():
+            raise APIError(404, f"no file {path!r} in {name}", path=path)
+        kind = mimetypes.guess_type(target.name)[0] or "application/octet-stream"
+        self.set_header("Content-Type", kind)
+        self.set_header("Content-Length", str(target.stat().st_size))
+        self.set_header("Content-Disposition", f'attachment; filename="{target.name}"')
+        with open(target, "rb") as f:
+            while chunk := f.read(CHUNK):
+                self.write(chunk)
+                await self.flush()
+        self.finish()
+
+
+class ValidateHandler(LibraryHandler):
+    """``POST api/validate`` with ``{type, text, file}``: problems of a manifest being edited."""
+
+    def post(self) -> None:
+        self.require(LIBRARY_READ)
+        body = self.json_body()
+        asset_type = body.get("type", "digital_twins")
+        if asset_type not in ASSET_TYPES:
+            raise APIError(400, f"type {asset_type!r} is not an asset type", field="type")
+        text = body.get("text")
+        if not isinstance(text, str):
+            raise APIError(400, "text must be the manifest's text", field="text")
+        if len(text) > 1 << 20:
+            raise APIError(413, "manifest larger than 1 MiB", field="text")
+        default = DT_MANIFEST if asset_type == "digital_twins" else ASSET_MANIFEST
+        problems = validate_text(text, asset_type, str(body.get("file") or default))
+        self.write_json({"valid": not problems, "problems": [p.to_dict() for p in problems]})
+
+
+class TemplatesHandler(LibraryHandler):
+    """``GET api/templates``: what a new DT can start from."""
+
+    def get(self) -> None:
+        self.require(LIBRARY_READ)
+        self.write_json({"templates": list_templates(self.data_dir / "common" / "templates")})
+
+
+class CreateDTHandler(LibraryHandler):
+    """``POST api/digital_twins``: a new DT in the user's library, from a template and assets."""
+
+    async def post(self) -> None:
+        user = self.require(LIBRARY_WRITE)
+        body = self.json_body()
+        keys = await self.visible_keys(user)
+        for text in body.get("assets") or []:
+            try:
+                ref = parse_ref(text)
+            except ValueError as e:
+                raise APIError(400, str(e), field="assets") from None
+            key = key_for_token(ref.scope, user["name"])
+            if key not in keys or self.index.get(key, ref.type, ref.name) is None:
+                raise APIError(
+                    400,
+                    f"asset {text!r} is not in a library you can read",
+                    field="assets",
+                    ref=text,
+                )
+        root = library_root(self.data_dir, user_key(user["name"]))
+        try:
+            folder = create_dt(
+                root,
+                self.data_dir / "common" / "templates",
+                body.get("name"),
+                title=body.get("title"),
+                description=body.get("description"),
+                template=body.get("template"),
+                assets=body.get("assets") or [],
+            )
+        except AuthoringError as e:
+            raise APIError(e.status, e.message, field=e.field) from None
+        self.index.refresh([folder])
+        item = self.index.get(user_key(user["name"]), "digital_twins", folder.name)
+        self.write_json(self.present(item, user) if item else {"name": folder.name}, 201)
+
+
+class ReindexHandler(LibraryHandler):
+    """``POST api/reindex``: rebuild the index from the files (admins only)."""
+
+    def post(self) -> None:
+        user = self.require(LIBRARY_READ)
+        if not user.get("admin"):
+            raise APIError(403, "only admins may rebuild the index")
+        self.write_json({"assets": self.index.rebuild()})
+
+
+class OpenAPIHandler(LibraryHandler):
+    """``GET api/openapi.json``: the API's description; public like the service index."""
+
+    def get(self) -> None:
+        self.write_json(self.settings["library_openapi"])
+
+
 class NotFoundHandler(LibraryHandler):
     def prepare(self) -> None:
         raise APIError(404, f"no such endpoint: {self.request.path}")
+
+
+def file_tree(folder: Path) -> list[dict[str, Any]]:
+    """The asset's visible files (at most MAX_TREE), for the detail view."""
+    if folder.is_file():
+        return [{"path": folder.name, "type": "file", "size": folder.stat().st_size}]
+    out: list[dict[str, Any]] = []
+    for root, dirs, files in os.walk(folder):
+        dirs[:] = sorted(d for d in dirs if visible(Path(d)))
+        rel = Path(root).relative_to(folder)
+        for d in dirs:
+            out.append({"path": str(rel / d), "type": "directory", "size": 0})
+        for f in sorted(files):
+            if not visible(Path(f)):
+                continue
+            p = Path(root) / f
+            if p.is_symlink():
+                continue
+            out.append({"path": str(rel / f), "type": "file", "size": p.stat().st_size})
+            if len(out) >= MAX_TREE:
+                return out
+    return out
+
+
+async def relations(
+    handler: LibraryHandler, user: dict, key: str, asset_type: str, name: str, item: dict
+) -> dict[str, Any]:
+    """A DT's assets, resolved (missing ones flagged), and the DTs that use this asset."""
+    keys = await handler.visible_keys(user)
+    owner = key[5:] if key.startswith("user:") else user["name"]
+    uses = []
+    for text in item.get("uses") or []:
+        entry: dict[str, Any] = {"ref": text, "missing": True, "asset": None}
+        try:
+            ref = parse_ref(text)
+            ref_key = key_for_token(ref.scope, owner)
+        except ValueError as e:
+            entry["problem"] = str(e)
+            uses.append(entry)
+            continue
+        if ref_key in keys:
+            found = handler.index.get(ref_key, ref.type, ref.name)
+            if found:
+                entry.update(missing=False, asset=handler.present(found, user))
+        uses.append(entry)
+    used_by = handler.index.used_by(key, asset_type, name, keys)
+    return {"uses": uses, "used_by": [handler.present(i, user) for i in used_by]}

@@ -43,4 +43,13 @@ def seed_common(common_dir: Path, examples: Path = EXAMPLES) -> list[str]:
                 dest.parent.mkdir(parents=True, exist_ok=True)
                 shutil.copy2(entry, dest)
             seeded.append(f"{asset_type}/{entry.name}")
+    templates = examples / "templates"
+    if templates.is_dir():
+        shutil.copytree(
+            templates,
+            common_dir / "templates",
+            dirs_exist_ok=True,
+            ignore=shutil.ignore_patterns(".ipynb_checkpoints", "__pycache__"),
+        )
+        seeded += [f"templates/{t.name}" for t in sorted(templates.iterdir())]
     return seeded

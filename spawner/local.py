@@ -103,5 +103,6 @@ class WorkspaceSpawner(SimpleLocalProcessSpawner):
             self.cpu_limit = float(profile.get("cpu") or 0) or None
             self.mem_limit = profile.get("memory")  # the trait parses "2G"
         data = Path(self.data_dir)
-        lay_out_workspace(data / "users", self.user.name, data / "common")
+        groups = [g.name for g in self.user.groups]
+        lay_out_workspace(data / "users", self.user.name, data / "common", data / "groups", groups)
         return await super().start()
