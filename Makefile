@@ -12,7 +12,7 @@ LABEXT_SRC := $(LABEXT_DIR)/package.json $(LABEXT_DIR)/package-lock.json $(LABEX
 LABEXT_LINK := $(VENV)/share/jupyter/labextensions/dtaas-labextension
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
-.PHONY: run test install install-test lint format clean
+.PHONY: run test install install-test postgresql lint format clean
 
 run: install
 	$(VENV)/bin/jupyterhub -f jupyterhub_config.py
@@ -24,7 +24,7 @@ install: $(VENV)/.installed node_modules/.installed $(LABEXT_OUT)
 	@# the venv's JupyterLab finds the extension built in place (pip copies a snapshot)
 	@[ -L $(LABEXT_LINK) ] || { rm -rf $(LABEXT_LINK); ln -s $(CURDIR)/extensions/dtaas/labextension $(LABEXT_LINK); }
 
-install-test: install /usr/bin/chromium
+install-test: install /usr/bin/chromium postgresql
 
 lint: $(VENV)/.installed
 	$(VENV)/bin/ruff check .
@@ -55,6 +55,12 @@ $(LABEXT_OUT): $(LABEXT_SRC)
 /usr/bin/chromium:
 	$(SUDO) apt-get update -qq
 	DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq chromium
+
+# Debian's PostgreSQL server binaries, started by the tests that need them
+postgresql:
+	@ls /usr/lib/postgresql/*/bin/postgres >/dev/null 2>&1 || { \
+		$(SUDO) apt-get update -qq && \
+		DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq postgresql; }
 
 clean:
 	rm -rf $(VENV) node_modules $(LABEXT_DIR)/node_modules $(LABEXT_DIR)/lib extensions/dtaas/labextension

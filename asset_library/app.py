@@ -2,43 +2,96 @@
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import os
 import secrets
 from pathlib import Path
 from urllib.parse import urlparse
 
+import yaml
 from jupyterhub.services.auth import HubOAuthCallbackHandler
 from jupyterhub.utils import url_path_join
-from tornado import ioloop, web
+from tornado import web
 
-from .handlers import AssetsHandler, IndexHandler, NotFoundHandler, WhoAmIHandler
+from .groups import HubGroups
+from .handlers import (
+    AssetDetailHandler,
+    AssetsHandler,
+    CreateDTHandler,
+    FileHandler,
+    IndexHandler,
+    NotFoundHandler,
+    OpenAPIHandler,
+    ReindexHandler,
+    RelationsHandler,
+    SearchHandler,
+    TemplatesHandler,
+    ValidateHandler,
+    WhoAmIHandler,
+)
+from .index import LibraryIndex
 
 log = logging.getLogger("dtaas.library")
+OPENAPI = Path(__file__).parent / "openapi.yaml"
+ASSET = r"([^/]+)/([^/]+)/([^/]+)"
 
 
-def make_app(data_dir: Path, prefix: str) -> web.Application:
+def load_openapi(prefix: str) -> dict:
+    """The OpenAPI document, with the server URL this service is mounted at."""
+    doc = yaml.safe_load(OPENAPI.read_text())
+    doc["servers"] = [{"url": url_path_join(prefix, "api")}]
+    return doc
+
+
+def make_app(
+    data_dir: Path, prefix: str, index: LibraryIndex, groups: HubGroups
+) -> web.Application:
     """The tornado application; ``prefix`` is the service's URL prefix on the proxy."""
     api = url_path_join(prefix, "api")
     return web.Application(
         [
             (prefix, IndexHandler),
             (url_path_join(prefix, "oauth_callback"), HubOAuthCallbackHandler),
-            (url_path_join(api, "assets"), AssetsHandler),
             (url_path_join(api, "me"), WhoAmIHandler),
+            (url_path_join(api, "assets"), AssetsHandler),
+            (url_path_join(api, "search"), SearchHandler),
+            (url_path_join(api, "assets", ASSET), AssetDetailHandler),
+            (url_path_join(api, "assets", ASSET, "relations"), RelationsHandler),
+            (url_path_join(api, "assets", ASSET, "files/(.*)"), FileHandler),
+            (url_path_join(api, "validate"), ValidateHandler),
+            (url_path_join(api, "templates"), TemplatesHandler),
+            (url_path_join(api, "digital_twins"), CreateDTHandler),
+            (url_path_join(api, "reindex"), ReindexHandler),
+            (url_path_join(api, "openapi.json"), OpenAPIHandler),
             (url_path_join(prefix, ".*"), NotFoundHandler),
         ],
         cookie_secret=os.environ.get("DTAAS_LIBRARY_COOKIE_SECRET") or secrets.token_bytes(32),
         dtaas_data_dir=data_dir,
+        library_index=index,
+        library_groups=groups,
+        library_openapi=load_openapi(prefix),
     )
+
+
+async def serve() -> None:
+    data_dir = Path(os.environ["DTAAS_DATA_DIR"]).resolve()
+    prefix = os.environ.get("JUPYTERHUB_SERVICE_PREFIX", "/services/library/")
+    url = urlparse(os.environ.get("JUPYTERHUB_SERVICE_URL", "http://127.0.0.1:8003"))
+    db_url = os.environ.get("DTAAS_LIBRARY_DB_URL") or None
+    index = LibraryIndex(data_dir, db_url) if db_url else LibraryIndex(data_dir)
+    app = make_app(data_dir, prefix, index, HubGroups())
+    app.listen(url.port or 80, url.hostname or "127.0.0.1")
+    log.info("library service on %s serving %s", url.geturl(), data_dir)
+    # the files are the truth: bring the index up to date, then follow changes
+    count = await asyncio.to_thread(index.rebuild)
+    log.info("library index holds %d assets", count)
+    try:
+        await index.watch()
+    finally:
+        index.close()
 
 
 def main() -> None:
     logging.basicConfig(level=logging.INFO, format="[%(levelname)s %(name)s] %(message)s")
-    data_dir = Path(os.environ["DTAAS_DATA_DIR"]).resolve()
-    prefix = os.environ.get("JUPYTERHUB_SERVICE_PREFIX", "/services/library/")
-    url = urlparse(os.environ.get("JUPYTERHUB_SERVICE_URL", "http://127.0.0.1:8003"))
-    app = make_app(data_dir, prefix)
-    app.listen(url.port or 80, url.hostname or "127.0.0.1")
-    log.info("library service on %s serving %s", url.geturl(), data_dir)
-    ioloop.IOLoop.current().start()
+    asyncio.run(serve())

@@ -32,6 +32,11 @@ class AuthoringError(ValueError):
         self.status, self.message, self.field = status, message, field
 
 
+def _links_and_hidden(folder: str, names: list[str]) -> set[str]:
+    """A template's symlinks and hidden files are never copied into a new DT."""
+    return {n for n in names if n.startswith(".") or os.path.islink(os.path.join(folder, n))}
+
+
 def list_templates(templates_dir: Path) -> list[dict[str, Any]]:
     """The templates on offer, with their manifests' title and description."""
     out = []
@@ -87,7 +92,7 @@ def create_dt(
         raise AuthoringError(409, f"a digital twin named {name!r} exists already", "name")
     staging = parent / f".creating-{name}-{secrets.token_hex(4)}"
     try:
-        shutil.copytree(source, staging, symlinks=False)
+        shutil.copytree(source, staging, ignore=_links_and_hidden)
         manifest = yaml.safe_load((staging / DT_MANIFEST).read_text()) or {}
         manifest["name"] = name
         manifest["title"] = title or name.replace("-", " ").capitalize()

@@ -24,6 +24,8 @@ from typing import Any, NoReturn, TextIO
 
 import yaml
 
+from .cli_library import add_library_commands
+
 OK, FAILED, USAGE, UNREACHABLE, INTERRUPTED = 0, 1, 2, 3, 130
 TERMINAL = {"succeeded", "failed", "cancelled"}
 # statuses the hub or its proxy answer when the user's server is not there
@@ -430,6 +432,8 @@ def build_parser() -> Parser:
     cancel = sub.add_parser("cancel", parents=[conn], help="cancel a queued or running run")
     cancel.add_argument("run_id", metavar="RUN_ID")
     cancel.set_defaults(func=cmd_cancel)
+
+    add_library_commands(sub, conn)
     return parser
 
 

@@ -189,7 +189,7 @@ let settings: ServerConnection.ISettings | null = null;
  * Call an endpoint below `{baseUrl}dtaas/api/`.
  * `makeRequest` adds the auth token and XSRF header the server expects.
  */
-async function request<T>(endpoint: string, init: RequestInit = {}): Promise<T> {
+export async function request<T>(endpoint: string, init: RequestInit = {}): Promise<T> {
   settings = settings ?? ServerConnection.makeSettings();
   const url = `${settings.baseUrl}dtaas/api/${endpoint}`;
   let response: Response;
@@ -219,7 +219,7 @@ async function request<T>(endpoint: string, init: RequestInit = {}): Promise<T> 
   return body as T;
 }
 
-function sendJson<T>(endpoint: string, method: string, body: unknown): Promise<T> {
+export function sendJson<T>(endpoint: string, method: string, body: unknown): Promise<T> {
   return request<T>(endpoint, {
     method,
     headers: { 'Content-Type': 'application/json' },
