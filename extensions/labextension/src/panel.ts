@@ -40,6 +40,9 @@ const MAX_POLL_FAILURES = 5;
 /** How many past runs are listed under the detail. */
 const RECENT_RUNS = 10;
 
+/** Delay between two reloads of the recent runs while one of them is unfinished. */
+const RECENT_RUNS_INTERVAL_MS = 2000;
+
 export interface IDigitalTwinsPanelOptions {
   /** Open a workspace-relative path in the document manager. */
   openNotebook: (path: string) => Promise<unknown>;
@@ -138,7 +141,16 @@ export class DigitalTwinsPanel extends Widget {
   protected onAfterShow(): void {
     if (!this._loaded) {
       void this.refresh();
+    } else if (this._selected) {
+      // Runs may have finished while the panel was hidden.
+      void this._loadRuns(this._selected);
     }
+  }
+
+  dispose(): void {
+    window.clearTimeout(this._runsTimer);
+    this._pollToken = null;
+    super.dispose();
   }
 
   private _renderLibrary(): void {
@@ -372,6 +384,16 @@ export class DigitalTwinsPanel extends Widget {
     }
     // Names are unique per scope only, so keep this scope's runs.
     const mine = runs.filter(r => !r.scope || r.scope === asset.scope).slice(0, RECENT_RUNS);
+    // Runs started elsewhere (Configure, Runs, another tab) finish without telling
+    // this panel, so it asks again until every run it lists is finished.
+    window.clearTimeout(this._runsTimer);
+    if (mine.some(r => !isFinished(r.status)) && !this.isDisposed) {
+      this._runsTimer = window.setTimeout(() => {
+        if (target === this._runs) {
+          void this._loadRuns(asset);
+        }
+      }, RECENT_RUNS_INTERVAL_MS);
+    }
     target.replaceChildren(
       h('h4', { className: 'dtaas-runs-title', text: 'Recent runs' }),
       mine.length
@@ -414,4 +436,5 @@ export class DigitalTwinsPanel extends Widget {
   private _loaded = false;
   /** Identifies the run being followed; null when none is. */
   private _pollToken: object | null = null;
+  private _runsTimer = 0;
 }

@@ -160,8 +160,17 @@ export class RunsView extends Widget {
       return;
     }
     this._loaded = true;
+    const before = new Map(this._runs.map(r => [r.id, r.status]));
     // Names are unique per scope only, so keep this scope's runs.
     this._runs = runs.filter(r => !r.scope || r.scope === this._dt.scope);
+    // A reload can be the first to see a run finish; the followed run's poll
+    // then finds no change, so other lists are told here.
+    for (const run of this._runs) {
+      const status = before.get(run.id);
+      if (status !== undefined && status !== run.status) {
+        this._statusChanged(run);
+      }
+    }
     this._renderTable();
     if (this._selected === null && this._runs.length > 0) {
       this.select(this._runs[0].id);
