@@ -94,4 +94,7 @@ async def serve() -> None:
 
 def main() -> None:
     logging.basicConfig(level=logging.INFO, format="[%(levelname)s %(name)s] %(message)s")
-    asyncio.run(serve())
+    try:
+        asyncio.run(serve())
+    except KeyboardInterrupt:  # the hub stops its services with SIGINT
+        log.info("library service stopped")

@@ -30,6 +30,7 @@ def admin_api(hub: Hub) -> requests.Session:
 def lab_group(hub: Hub, admin_api) -> str:
     """Group 'lab' with ivy in it, and a model in its library."""
     assert admin_api.post(f"{hub.url}/hub/api/groups/lab").status_code in (201, 409)
+    assert admin_api.post(f"{hub.url}/hub/api/users/ivy").status_code in (201, 409)
     r = admin_api.post(f"{hub.url}/hub/api/groups/lab/users", json={"users": ["ivy"]})
     assert r.status_code == 200, r.text
     model = hub.data_dir / "groups" / "lab" / "models" / "shared-beam"
@@ -208,6 +209,7 @@ def test_detail_relations_and_download(ivy, spec):
         assert rel["uses"][1]["missing"] is True
     finally:
         solver.with_name(".gone").rename(solver)
+    search_until(ivy, "q=runge", lambda r: "functions/damped-solver" in paths(r))
 
     used_by = call(ivy, "GET", "/assets/group:lab/models/shared-beam/relations", spec).json()
     assert "digital_twins/beam-twin" in {a["path"] for a in used_by["used_by"]}
@@ -262,10 +264,10 @@ def test_huge_and_non_utf8_manifests_are_problems_not_errors(ivy, spec):
     assert call(ivy, "GET", "/assets/mine/models/huge-model", spec).status_code == 200
 
 
-def raw_get(user: dict, raw_path: str) -> tuple[int, dict]:
+def raw_get(user: dict, raw_path: str, port: int | None = None) -> tuple[int, dict]:
     """GET a path exactly as written, without any client-side normalisation."""
     url = urlparse(user["server"])
-    conn = http.client.HTTPConnection(url.hostname, url.port, timeout=20)
+    conn = http.client.HTTPConnection(url.hostname, port or url.port, timeout=20)
     conn.putrequest("GET", API + raw_path, skip_accept_encoding=True)
     conn.putheader("Authorization", f"token {user['token']}")
     conn.endheaders()
@@ -293,13 +295,17 @@ def raw_get(user: dict, raw_path: str) -> tuple[int, dict]:
         ("/assets/mine/functions/" + "n" * 300, 400, "nnn"),
     ],
 )
-def test_path_tricks_are_refused_naming_the_path(ivy, raw, status, named):
+def test_path_tricks_are_refused_naming_the_path(hub: Hub, ivy, raw, status, named):
     link = ivy["home"] / "functions" / "damped-solver" / "escape"
     if not link.is_symlink():
         os.symlink("/etc", link)
-    code, body = raw_get(ivy, raw)
+    # the service itself, as any client reaching its port sees it
+    code, body = raw_get(ivy, raw, port=hub.port + 3)
     assert code == status, (raw, body)
     assert named in str(body.get("path", "")) + str(body.get("scope", "")) + body["message"]
+    # through the public proxy (which normalises dot segments first): never the file
+    code, body = raw_get(ivy, raw)
+    assert code != 200 and "root:" not in str(body), (raw, code)
 
 
 def test_reindex_is_for_admins(ivy, admin_api, hub, spec):
