@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import sys
 
 from .roles import LIBRARY_READ, LIBRARY_SERVICE, LIBRARY_WRITE
@@ -15,7 +16,11 @@ def library_service(settings: Settings) -> dict:
         "url": f"http://127.0.0.1:{settings.library_port}",
         "command": [sys.executable, "-m", "asset_library"],
         "cwd": str(settings.library_dir),
-        "environment": {"DTAAS_DATA_DIR": str(settings.data_dir)},
+        "environment": {
+            "DTAAS_DATA_DIR": str(settings.data_dir),
+            # PostgreSQL (or any SQLAlchemy URL) for the index at scale; SQLite otherwise
+            "DTAAS_LIBRARY_DB_URL": os.environ.get("DTAAS_LIBRARY_DB_URL", ""),
+        },
         "oauth_no_confirm": True,
         "oauth_client_allowed_scopes": [LIBRARY_READ, LIBRARY_WRITE],
         "display": False,
