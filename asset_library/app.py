@@ -83,9 +83,8 @@ async def serve() -> None:
     app = make_app(data_dir, prefix, index, HubGroups())
     app.listen(url.port or 80, url.hostname or "127.0.0.1")
     log.info("library service on %s serving %s", url.geturl(), data_dir)
-    # the files are the truth: bring the index up to date, then follow changes
-    count = await asyncio.to_thread(index.rebuild)
-    log.info("library index holds %d assets", count)
+    # the files are the truth: watch() first catches up with what changed while the
+    # service was down (a full build on an empty index), then follows every change
     try:
         await index.watch()
     finally:

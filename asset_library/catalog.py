@@ -109,7 +109,11 @@ def describe(entry: Path, asset_type: str, scope: str, path: str) -> Asset:
         description = readme_summary(entry) if entry.is_dir() else ""
     title = data.get("title") if isinstance(data.get("title"), str) else entry.name
     size, modified = _size_and_mtime(entry)
-    uses = [a if isinstance(a, str) else str(a.get("ref", "")) for a in data.get("assets") or []]
+    uses = []
+    for item in data.get("assets") if isinstance(data.get("assets"), list) else []:
+        ref = item.get("ref") if isinstance(item, dict) else item
+        if isinstance(ref, str) and ref:
+            uses.append(ref)
     return Asset(
         type=asset_type,
         name=entry.name,
@@ -121,7 +125,7 @@ def describe(entry: Path, asset_type: str, scope: str, path: str) -> Asset:
         authors=_strings(data.get("authors")),
         version=str(data.get("version", "")),
         steps=lifecycle_steps(data) if asset_type == "digital_twins" else [],
-        uses=[u for u in uses if u] if isinstance(data.get("assets"), list) else [],
+        uses=uses,
         problems=problems,
         size=size,
         modified=modified,

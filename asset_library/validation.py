@@ -11,7 +11,7 @@ from typing import Any
 import jsonschema
 import yaml
 
-from .manifest import Manifest
+from .manifest import Manifest, SafeLoader
 
 SCHEMAS = Path(__file__).parent / "schemas"
 SCHEMA_FILES = {"digital_twins": "dt.schema.json"}
@@ -43,7 +43,7 @@ def schema_for(asset_type: str) -> dict[str, Any]:
 def _lines(text: str) -> dict[tuple, int]:
     """Map each path in a YAML document to the 1-based line where its value starts."""
     try:
-        root = yaml.compose(text, Loader=yaml.SafeLoader)
+        root = yaml.compose(text, Loader=SafeLoader)
     except yaml.YAMLError:
         return {}
     found: dict[tuple, int] = {}
@@ -66,10 +66,11 @@ def _lines(text: str) -> dict[tuple, int]:
 
 def validate_data(data: Any, asset_type: str, file: str, text: str = "") -> list[Problem]:
     """Check a parsed manifest against its schema; ``text`` gives line numbers."""
-    lines = _lines(text) if text else {}
     validator = jsonschema.Draft202012Validator(schema_for(asset_type))
+    errors = list(validator.iter_errors(data))
+    lines = _lines(text) if text and errors else {}  # parse for lines only when needed
     problems = []
-    for err in validator.iter_errors(data):
+    for err in errors:
         if err.context:  # oneOf/anyOf: the alternative that got deepest says most
             err = max(err.context, key=lambda e: len(e.absolute_path))
         path = tuple(err.absolute_path)
@@ -106,7 +107,7 @@ def validate_manifest(manifest: Manifest, asset_type: str) -> list[Problem]:
 def validate_text(text: str, asset_type: str, file: str) -> list[Problem]:
     """Validate manifest text as a user is about to save it: YAML errors included."""
     try:
-        data = yaml.safe_load(text)
+        data = yaml.load(text, Loader=SafeLoader)  # noqa: S506
     except yaml.YAMLError as e:
         mark = getattr(e, "problem_mark", None)
         problem = getattr(e, "problem", None) or "invalid YAML"

@@ -487,11 +487,21 @@ def test_watches_stay_bounded_per_asset(data):
         w.close()
 
 
-def test_describe_errors_become_problems(index, data):
-    odd = dt(data / "common", "odd", "title: Odd\nassets: [1]\n")  # describe raises on this
+def test_odd_manifests_become_problems_and_describe_failures_too(index, data, monkeypatch):
+    odd = dt(data / "common", "odd", "title: Odd\nassets: [1]\n")
     index.refresh([odd])
     entry = index.get("common", "digital_twins", "odd")
-    assert entry is not None and "AttributeError" in entry["problems"][0]
+    assert entry is not None and any("assets.0" in p for p in entry["problems"])
+    from asset_library.index import records
+
+    def boom(*args, **kwargs):
+        raise RuntimeError("disk on fire")
+
+    monkeypatch.setattr(records, "describe", boom)
+    worse = dt(data / "common", "worse", "title: Worse\n")
+    index.refresh([worse])
+    entry = index.get("common", "digital_twins", "worse")
+    assert entry is not None and "disk on fire" in " ".join(entry["problems"])
 
 
 def test_searches_never_see_a_half_built_index(index, data, monkeypatch):
