@@ -73,7 +73,12 @@ def test_each_user_sees_own_private_library_and_common(hub: Hub, alice: dict, bo
         "title: Alice's twin\ndescription: Only for Alice.\nlifecycle: {}\n",
     )
     url = f"{hub.url}/services/library/api/assets"
-    mine = alice["api"].get(url).json()["assets"]
+    deadline = time.monotonic() + 10  # the index follows file changes within seconds
+    while True:
+        mine = alice["api"].get(url).json()["assets"]
+        if "alice-twin" in names(mine, "private") or time.monotonic() > deadline:
+            break
+        time.sleep(0.1)
     theirs = bob["api"].get(url).json()["assets"]
     assert "alice-twin" in names(mine, "private")
     assert "alice-twin" not in names(theirs, "private") | names(theirs, "common")
@@ -102,7 +107,11 @@ def test_library_with_a_browser_session_goes_through_hub_oauth(hub: Hub):
     session = hub.login("carol")
     r = session.get(f"{hub.url}/services/library/api/me", headers={"Accept": "text/html"})
     assert r.status_code == 200, r.text
-    assert r.json() == {"name": "carol", "scopes": ["custom:library:read", "custom:library:write"]}
+    assert r.json() == {
+        "name": "carol",
+        "scopes": ["custom:library:read", "custom:library:write"],
+        "libraries": ["user:carol", "common"],
+    }
     assert any("oauth_callback" in h.url for h in r.history)
 
 
