@@ -3,74 +3,21 @@
 from __future__ import annotations
 
 import re
-import shutil
 from pathlib import Path
 
 import nbformat
 import pytest
 import yaml
-from playwright.sync_api import Page, expect, sync_playwright
+from playwright.sync_api import Locator, Page, expect
 
-from tests.hub import PASSWORD, Hub
+from tests.browser.lab import MSD, log_in, open_sidebar
+from tests.hub import Hub
 
 pytestmark = pytest.mark.browser
 
-CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
-FLAGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--no-first-run",
-    "--disable-dev-shm-usage",
-]
-MSD = "common/digital_twins/mass-spring-damper"
 
-
-@pytest.fixture(scope="module")
-def browser():
-    with sync_playwright() as p:
-        b = p.chromium.launch(executable_path=CHROMIUM, headless=True, args=FLAGS)
-        yield b
-        b.close()
-
-
-@pytest.fixture
-def page(browser):
-    """A fresh context per test, so no session leaks from one user to the next."""
-    context = browser.new_context(viewport={"width": 1400, "height": 900})
-    pg = context.new_page()
-    pg.set_default_timeout(60_000)
-    yield pg
-    context.close()
-
-
-@pytest.fixture
-def errors(page) -> list[str]:
-    """Uncaught exceptions in the page."""
-    found: list[str] = []
-    page.on("pageerror", lambda e: found.append(str(e)))
-    return found
-
-
-def log_in(page: Page, hub: Hub, name: str) -> None:
-    """Log in through the form; the hub spawns the server and lands in JupyterLab."""
-    page.goto(f"{hub.url}/hub/login")
-    page.fill("input#username_input", name)
-    page.fill("input#password_input", PASSWORD)
-    page.click("#login_submit")
-    page.wait_for_url(re.compile(rf"/user/{name}/lab"), timeout=120_000)
-
-
-def open_panel(page: Page):
-    tab = page.locator(".jp-SideBar.jp-mod-left .lm-TabBar-tab[data-id='dtaas-sidebar']")
-    expect(tab).to_be_visible()
-    if tab.get_attribute("aria-selected") != "true":
-        tab.click()
-    panel = page.locator("#dtaas-panel")
-    expect(panel).to_be_visible()
-    return panel
+def open_panel(page: Page) -> Locator:
+    return open_sidebar(page, "dtaas-sidebar", "Digital Twins", "#dtaas-panel")
 
 
 def make_slow_dt(workspace: Path) -> None:

@@ -3,78 +3,22 @@
 from __future__ import annotations
 
 import re
-import shutil
 import time
 from pathlib import Path
 
 import nbformat
 import pytest
 import yaml
-from playwright.sync_api import Locator, Page, expect, sync_playwright
+from playwright.sync_api import Locator, Page, expect
 
-from tests.hub import PASSWORD, Hub
+from tests.browser.lab import MSD, log_in, open_sidebar
+from tests.hub import Hub
 
 pytestmark = pytest.mark.browser
 
-CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
-FLAGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--no-first-run",
-    "--disable-dev-shm-usage",
-]
-MSD = "common/digital_twins/mass-spring-damper"
-
-
-@pytest.fixture(scope="module")
-def browser():
-    with sync_playwright() as p:
-        b = p.chromium.launch(executable_path=CHROMIUM, headless=True, args=FLAGS)
-        yield b
-        b.close()
-
-
-@pytest.fixture
-def page(browser):
-    """A fresh context per test, so no session leaks from one user to the next."""
-    context = browser.new_context(viewport={"width": 1400, "height": 900})
-    pg = context.new_page()
-    pg.set_default_timeout(60_000)
-    yield pg
-    context.close()
-
-
-@pytest.fixture
-def errors(page) -> list[str]:
-    """Uncaught exceptions in the page."""
-    found: list[str] = []
-    page.on("pageerror", lambda e: found.append(str(e)))
-    return found
-
-
-def log_in(page: Page, hub: Hub, name: str) -> Path:
-    """Log in through the form; returns the user's workspace, which the spawn created."""
-    page.goto(f"{hub.url}/hub/login")
-    page.fill("input#username_input", name)
-    page.fill("input#password_input", PASSWORD)
-    page.click("#login_submit")
-    page.wait_for_url(re.compile(rf"/user/{name}/lab"), timeout=120_000)
-    workspace = hub.data_dir / "users" / name
-    assert workspace.is_dir()
-    return workspace
-
 
 def open_library(page: Page) -> Locator:
-    tab = page.locator(".jp-SideBar.jp-mod-left .lm-TabBar-tab[data-id='dtaas-library']")
-    expect(tab).to_have_attribute("title", "Library")
-    if tab.get_attribute("aria-selected") != "true":
-        tab.click()
-    panel = page.locator("#dtaas-library-panel")
-    expect(panel).to_be_visible()
-    return panel
+    return open_sidebar(page, "dtaas-library", "Library", "#dtaas-library-panel")
 
 
 def search_until(panel: Locator, text: str, found: Locator, timeout: float = 30) -> None:
