@@ -51,9 +51,9 @@ class Asset:
         return data
 
 
-def visible(entry: Path) -> bool:
-    """Hidden and private-by-convention entries are not assets."""
-    return not entry.name.startswith((".", "_"))
+def visible(name: str) -> bool:
+    """Hidden and private-by-convention names are not assets (nor shown inside them)."""
+    return not name.startswith((".", "_"))
 
 
 def _size_and_mtime(entry: Path) -> tuple[int, float]:
@@ -63,7 +63,7 @@ def _size_and_mtime(entry: Path) -> tuple[int, float]:
         return st.st_size, st.st_mtime
     size, newest, seen = 0, st.st_mtime, 0
     for root, dirs, files in os.walk(entry):
-        dirs[:] = [d for d in dirs if visible(Path(d))]
+        dirs[:] = [d for d in dirs if visible(d)]
         for name in files:
             seen += 1
             if seen > MAX_WALK_ENTRIES:
@@ -131,21 +131,3 @@ def describe(entry: Path, asset_type: str, scope: str, path: str) -> Asset:
         modified=modified,
         readme=_readme(entry),
     )
-
-
-def list_library(root: Path, scope: str, prefix: str = "") -> list[Asset]:
-    """Every asset under ``root``'s five type folders.
-
-    ``prefix`` is ``root`` as seen from a workspace, so paths open in Lab as they are.
-    """
-    assets: list[Asset] = []
-    for asset_type in ASSET_TYPES:
-        folder = root / asset_type
-        if not folder.is_dir() or folder.is_symlink():
-            continue
-        for entry in sorted(folder.iterdir(), key=lambda p: p.name):
-            if not visible(entry) or entry.is_symlink():
-                continue
-            path = f"{prefix}{asset_type}/{entry.name}"
-            assets.append(describe(entry, asset_type, scope, path))
-    return assets

@@ -13,7 +13,7 @@ from tornado import web
 from .auth import LIBRARY_READ, LIBRARY_WRITE, LibraryAuthenticated
 from .authoring import AuthoringError, create_dt, list_templates
 from .catalog import ASSET_TYPES, visible
-from .errors import APIError
+from .errors import APIError, json_object
 from .fsutil import PathOutsideRoot, confined
 from .manifest import ASSET_MANIFEST, DT_MANIFEST, read_manifest
 from .scopes import (
@@ -72,13 +72,7 @@ class LibraryHandler(LibraryAuthenticated, web.RequestHandler):
         self.finish(json.dumps(body))
 
     def json_body(self) -> dict[str, Any]:
-        try:
-            body = json.loads(self.request.body or b"{}")
-        except ValueError:
-            raise APIError(400, "request body is not valid JSON", field="body") from None
-        if not isinstance(body, dict):
-            raise APIError(400, "request body must be a JSON object", field="body")
-        return body
+        return json_object(self.request.body)
 
     async def visible_keys(self, user: dict) -> list[str]:
         groups = await self.settings["library_groups"].of(user["name"])
@@ -184,7 +178,7 @@ class AssetHandlerBase(LibraryHandler):
         except PathOutsideRoot as e:
             raise APIError(400, str(e), path=name) from None
         item = self.index.get(key, asset_type, name)
-        if item is None or not (folder.exists() and visible(folder)):
+        if item is None or not (folder.exists() and visible(folder.name)):
             raise APIError(
                 404, f"no asset {scope}/{asset_type}/{name}", path=f"{asset_type}/{name}"
             )
@@ -352,12 +346,12 @@ def file_tree(folder: Path) -> list[dict[str, Any]]:
         return [{"path": folder.name, "type": "file", "size": folder.stat().st_size}]
     out: list[dict[str, Any]] = []
     for root, dirs, files in os.walk(folder):
-        dirs[:] = sorted(d for d in dirs if visible(Path(d)))
+        dirs[:] = sorted(d for d in dirs if visible(d))
         rel = Path(root).relative_to(folder)
         for d in dirs:
             out.append({"path": str(rel / d), "type": "directory", "size": 0})
         for f in sorted(files):
-            if not visible(Path(f)):
+            if not visible(f):
                 continue
             p = Path(root) / f
             if p.is_symlink():

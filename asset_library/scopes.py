@@ -77,12 +77,10 @@ def library_root(data_dir: Path, key: str) -> Path:
     return data_dir / ("users" if kind == "user" else "groups") / name
 
 
-def workspace_prefix(key: str, user: str) -> str:
-    """How the asking user's workspace reaches a library: '', 'common/' or 'groups/<g>/'."""
-    if key == user_key(user):
-        return ""
+def path_prefix(key: str) -> str:
+    """How a workspace that sees this library reaches it: '' for the owner's own,
+    'common/' or 'groups/<g>/' (a user's library is only seen by its owner)."""
+    library_root(Path("."), key)  # refuses what is not a library
     if key == "common":
         return "common/"
-    if key.startswith("group:"):
-        return f"groups/{key[6:]}/"
-    raise ScopeError(f"scope {key!r} is not visible from {user}'s workspace")
+    return f"groups/{key[6:]}/" if key.startswith("group:") else ""

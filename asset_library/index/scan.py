@@ -8,8 +8,9 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
-from ..catalog import ASSET_TYPES
+from ..catalog import ASSET_TYPES, visible
 from ..manifest import ASSET_MANIFEST, DT_MANIFEST, README
+from ..scopes import ScopeError, library_root, path_prefix
 
 COMMON = "common"
 
@@ -36,11 +37,6 @@ class Target:
     name: str | None = None
 
 
-def visible_name(name: str) -> bool:
-    """Same rule as ``catalog.visible``: hidden and private-by-convention names are not assets."""
-    return not name.startswith((".", "_"))
-
-
 def real_dir(path: Path) -> bool:
     """A directory that is not a symlink: links could lead out of a library."""
     try:
@@ -51,16 +47,10 @@ def real_dir(path: Path) -> bool:
 
 def scope_root(data_dir: Path, scope_key: str) -> tuple[Path, str] | None:
     """A scope key's library folder and its workspace-relative prefix."""
-    kind, _, name = scope_key.partition(":")
-    if scope_key == COMMON:
-        return data_dir / COMMON, f"{COMMON}/"
-    if not name or "/" in name or not visible_name(name):
+    try:
+        return library_root(data_dir, scope_key), path_prefix(scope_key)
+    except ScopeError:
         return None
-    if kind == "user":
-        return data_dir / "users" / name, ""
-    if kind == "group":
-        return data_dir / "groups" / name, f"groups/{name}/"
-    return None
 
 
 def scope_keys(data_dir: Path) -> Iterator[str]:
@@ -74,7 +64,7 @@ def scope_keys(data_dir: Path) -> Iterator[str]:
             names = sorted(
                 e.name
                 for e in it
-                if visible_name(e.name) and e.is_dir(follow_symlinks=False) and storable(e.name)
+                if visible(e.name) and e.is_dir(follow_symlinks=False) and storable(e.name)
             )
         for name in names:
             yield f"{kind}:{name}"
@@ -114,9 +104,7 @@ def entries(f: Folder) -> list[str]:
     try:
         with os.scandir(f.dir) as it:
             return sorted(
-                e.name
-                for e in it
-                if visible_name(e.name) and not e.is_symlink() and storable(e.name)
+                e.name for e in it if visible(e.name) and not e.is_symlink() and storable(e.name)
             )
     except OSError:
         return []
@@ -124,7 +112,7 @@ def entries(f: Folder) -> list[str]:
 
 def is_asset(f: Folder, name: str) -> bool:
     """Whether ``name`` is (still) an asset of folder ``f``."""
-    if not visible_name(name) or "/" in name or not storable(name):
+    if not visible(name) or "/" in name or not storable(name):
         return False
     if not real_dir(f.dir) or not real_dir(f.dir.parent) or not real_dir(f.dir.parent.parent):
         return False
@@ -183,7 +171,7 @@ def locate(data_dir: Path, path: Path) -> Target | None:
     elif head in ("users", "groups"):
         if len(parts) == 1:
             return Target()  # a whole set of libraries: re-check all of them
-        if not visible_name(parts[1]):
+        if not visible(parts[1]):
             return None
         scope_key = f"{'user' if head == 'users' else 'group'}:{parts[1]}"
         rest = parts[2:]
@@ -195,7 +183,7 @@ def locate(data_dir: Path, path: Path) -> Target | None:
         return None  # runs/, configs/ and the like are not library content
     if len(rest) == 1:
         return Target(scope_key, rest[0])
-    if not visible_name(rest[1]):
+    if not visible(rest[1]):
         return None
     return Target(scope_key, rest[0], rest[1])
 

@@ -17,7 +17,7 @@ import threading
 from collections.abc import Callable
 from pathlib import Path
 
-from ..catalog import ASSET_TYPES
+from ..catalog import ASSET_TYPES, visible
 from ..manifest import ASSET_MANIFEST, DT_MANIFEST, README
 from .inotify import (
     IN_CREATE,
@@ -28,7 +28,7 @@ from .inotify import (
     IN_Q_OVERFLOW,
     Inotify,
 )
-from .scan import locate, visible_name
+from .scan import locate
 
 log = logging.getLogger("dtaas.library.index")
 ASSET_DEPTH = 2  # an asset folder and its subfolders: lifecycle/, configs/, ...
@@ -61,7 +61,7 @@ def _descend(role: str, name: str) -> bool:
         return name in ("common", *LIBRARY_SETS)
     if role == "library":
         return name in ASSET_TYPES
-    return visible_name(name)
+    return visible(name)
 
 
 def _stamp(d: str) -> str:

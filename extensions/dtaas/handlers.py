@@ -11,7 +11,7 @@ from jupyter_server.base.handlers import APIHandler
 from tornado import web
 
 from asset_library.client import LibraryClient
-from asset_library.errors import APIError
+from asset_library.errors import APIError, json_object
 
 from .configs import ConfigStore
 from .digital_twins import NAME_RE, DigitalTwin, RequestError, find_dt, resolve_parameters
@@ -64,13 +64,7 @@ class DTaaSHandler(APIHandler):
         super().send_error(status_code, **kwargs)
 
     def json_body(self) -> dict[str, Any]:
-        try:
-            body = json.loads(self.request.body or b"{}")
-        except ValueError:
-            raise APIError(400, "request body is not valid JSON", field="body") from None
-        if not isinstance(body, dict):
-            raise APIError(400, "request body must be a JSON object", field="body")
-        return body
+        return json_object(self.request.body)
 
     def dt(self, scope: str, name: str) -> DigitalTwin:
         return find_dt(self.runs.workspace, name, scope)

@@ -3,14 +3,13 @@
 from __future__ import annotations
 
 import re
-from pathlib import Path
 
-import nbformat
 import pytest
 import yaml
 from playwright.sync_api import Locator, Page, expect
 
 from tests.browser.lab import MSD, log_in, open_sidebar
+from tests.dts import write_dt
 from tests.hub import Hub
 
 pytestmark = pytest.mark.browser
@@ -18,17 +17,6 @@ pytestmark = pytest.mark.browser
 
 def open_panel(page: Page) -> Locator:
     return open_sidebar(page, "dtaas-sidebar", "Digital Twins", "#dtaas-panel")
-
-
-def make_slow_dt(workspace: Path) -> None:
-    folder = workspace / "digital_twins" / "slow"
-    (folder / "lifecycle").mkdir(parents=True)
-    nb = nbformat.v4.new_notebook()
-    nb.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3"}
-    nb.cells = [nbformat.v4.new_code_cell("import time; time.sleep(60)")]
-    nbformat.write(nb, folder / "lifecycle" / "execute.ipynb")
-    manifest = {"lifecycle": {"execute": {"notebook": "lifecycle/execute.ipynb"}}}
-    (folder / "dt.yaml").write_text(yaml.safe_dump(manifest))
 
 
 def test_configure_save_as_and_run(hub: Hub, page: Page, errors, artifacts):
@@ -88,7 +76,7 @@ def test_cancel_a_slow_run(hub: Hub, page: Page, errors, artifacts):
     # the workspace exists once the login has spawned the server
     workspace = hub.data_dir / "users" / name
     assert workspace.is_dir()
-    make_slow_dt(workspace)
+    write_dt(workspace, "slow", ["import time; time.sleep(60)"])
 
     panel = open_panel(page)
     panel.locator(".dtaas-refresh").click()

@@ -4,14 +4,13 @@ from __future__ import annotations
 
 import re
 import time
-from pathlib import Path
 
-import nbformat
 import pytest
 import yaml
 from playwright.sync_api import Locator, Page, expect
 
 from tests.browser.lab import MSD, log_in, open_sidebar
+from tests.dts import write_dt
 from tests.hub import Hub
 
 pytestmark = pytest.mark.browser
@@ -185,21 +184,10 @@ def test_manifest_problems_on_save(hub: Hub, page: Page, errors, artifacts):
     assert errors == []
 
 
-def make_napping_dt(workspace: Path, seconds: int) -> None:
-    folder = workspace / "digital_twins" / "nap"
-    (folder / "lifecycle").mkdir(parents=True)
-    nb = nbformat.v4.new_notebook()
-    nb.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3"}
-    nb.cells = [nbformat.v4.new_code_cell(f"import time; time.sleep({seconds})")]
-    nbformat.write(nb, folder / "lifecycle" / "execute.ipynb")
-    manifest = {"title": "Nap", "lifecycle": {"execute": {"notebook": "lifecycle/execute.ipynb"}}}
-    (folder / "dt.yaml").write_text(yaml.safe_dump(manifest))
-
-
 def test_recent_runs_follow_a_run_the_runs_view_does_not(hub: Hub, page: Page, errors, artifacts):
     """The Digital Twins sidebar's recent runs end as finished while the Runs view shows another."""
     workspace = log_in(page, hub, "olga")
-    make_napping_dt(workspace, 6)
+    write_dt(workspace, "nap", ["import time; time.sleep(6)"], title="Nap")
     page.locator(".jp-SideBar.jp-mod-left .lm-TabBar-tab[data-id='dtaas-sidebar']").click()
     sidebar = page.locator("#dtaas-panel")
     sidebar.locator(".dtaas-refresh").click()

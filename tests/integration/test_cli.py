@@ -10,11 +10,10 @@ import sys
 import time
 from pathlib import Path
 
-import nbformat
 import pytest
-import yaml
 
 from tests.conftest import _user
+from tests.dts import write_dt
 from tests.hub import Hub
 from tests.msd import final_positions
 
@@ -44,18 +43,6 @@ def dtaas(user: dict, *argv: str, timeout: float = 300) -> subprocess.CompletedP
         timeout=timeout,
         env=clean_env(),
     )
-
-
-def private_dt(user: dict, name: str, cells: list[str]) -> None:
-    """A DT in the user's own library, written on disk into the workspace."""
-    folder = user["home"] / "digital_twins" / name
-    (folder / "lifecycle").mkdir(parents=True, exist_ok=True)
-    nb = nbformat.v4.new_notebook()
-    nb.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3"}
-    nb.cells = [nbformat.v4.new_code_cell(src) for src in cells]
-    nbformat.write(nb, folder / "lifecycle" / "execute.ipynb")
-    manifest = {"lifecycle": {"execute": {"notebook": "lifecycle/execute.ipynb"}}}
-    (folder / "dt.yaml").write_text(yaml.safe_dump(manifest))
 
 
 def show(user: dict, run_id: str) -> dict:
@@ -125,7 +112,7 @@ def test_unknown_dt_is_refused_naming_it(user: dict):
 
 
 def test_failing_run_exits_1_with_the_error(user: dict):
-    private_dt(user, "cli-broken", ["x = 1", "raise ValueError('broken on purpose')"])
+    write_dt(user["home"], "cli-broken", ["x = 1", "raise ValueError('broken on purpose')"])
     result = dtaas(user, "run", "cli-broken", "--scope", "private", "--follow")
     assert result.returncode == 1, result.stdout + result.stderr
     summary = result.stdout.strip().splitlines()[-1]
@@ -144,7 +131,7 @@ def wait_status(user: dict, run_id: str, statuses: set[str], timeout: float = 60
 
 
 def test_cancel_stops_a_running_run(user: dict):
-    private_dt(user, "cli-slow", ["import time", "time.sleep(120)"])
+    write_dt(user["home"], "cli-slow", ["import time", "time.sleep(120)"])
     started = dtaas(user, "run", "cli-slow")
     assert started.returncode == 0, started.stderr
     run_id = started.stdout.strip()
@@ -157,7 +144,7 @@ def test_cancel_stops_a_running_run(user: dict):
 
 
 def test_ctrl_c_while_following_cancels_the_run(user: dict):
-    private_dt(user, "cli-slow", ["import time", "time.sleep(120)"])
+    write_dt(user["home"], "cli-slow", ["import time", "time.sleep(120)"])
     env = clean_env(DTAAS_URL=user["server"], DTAAS_TOKEN=user["token"])
     proc = subprocess.Popen(
         [str(DTAAS), "run", "cli-slow", "--follow"],  # the console script, env for URL and token

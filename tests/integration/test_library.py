@@ -149,35 +149,13 @@ def test_cursor_pagination_covers_everything_once(ivy, spec):
 
 
 def test_detail_relations_and_download(ivy, spec):
+    refs = ["group:lab/models/shared-beam", "mine/functions/damped-solver"]
+    body = {"name": "beam-twin", "template": "ode-model", "title": "Beam twin"}
     r = call(
-        ivy,
-        "POST",
-        "/digital_twins",
-        spec,
-        json={
-            "name": "beam-twin",
-            "template": "ode-model",
-            "title": "Beam twin",
-            "assets": [
-                "group:lab/models/shared-beam",
-                "mine/functions/damped-solver",
-                "common/data/nowhere",
-            ],
-        },
+        ivy, "POST", "/digital_twins", spec, json={**body, "assets": [*refs, "common/data/nowhere"]}
     )
     assert r.status_code == 400 and r.json()["ref"] == "common/data/nowhere"
-    r = call(
-        ivy,
-        "POST",
-        "/digital_twins",
-        spec,
-        json={
-            "name": "beam-twin",
-            "template": "ode-model",
-            "title": "Beam twin",
-            "assets": ["group:lab/models/shared-beam", "mine/functions/damped-solver"],
-        },
-    )
+    r = call(ivy, "POST", "/digital_twins", spec, json={**body, "assets": refs})
     assert r.status_code == 201, r.text
     assert r.json()["path"] == "digital_twins/beam-twin"
     manifest = yaml.safe_load((ivy["home"] / "digital_twins/beam-twin/dt.yaml").read_text())

@@ -4,30 +4,16 @@ from __future__ import annotations
 
 import time
 
-import nbformat
 import pytest
-import yaml
 
 from tests.conftest import _user
+from tests.dts import write_dt
 from tests.hub import Hub
 from tests.integration.test_platform import wait_run
 from tests.msd import final_positions
 
 pytestmark = pytest.mark.integration
 MSD = "dtaas/api/dts/common/mass-spring-damper"
-
-
-def make_dt(home, name: str, cells: list[str], schema: dict | None = None) -> None:
-    folder = home / "digital_twins" / name
-    (folder / "lifecycle").mkdir(parents=True, exist_ok=True)
-    nb = nbformat.v4.new_notebook()
-    nb.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3"}
-    nb.cells = [nbformat.v4.new_code_cell(src) for src in cells]
-    nbformat.write(nb, folder / "lifecycle" / "execute.ipynb")
-    manifest = {"lifecycle": {"execute": {"notebook": "lifecycle/execute.ipynb"}}}
-    if schema:
-        manifest["parameters"] = schema
-    (folder / "dt.yaml").write_text(yaml.safe_dump(manifest))
 
 
 @pytest.fixture(scope="module")
@@ -80,7 +66,7 @@ def test_dt_schema_and_configurations_over_http(erin):
 
 def test_live_progress_log_and_cancel(erin):
     api, server = erin["api"], erin["server"]
-    make_dt(
+    write_dt(
         erin["home"],
         "ticker",
         [
@@ -124,7 +110,7 @@ def test_another_user_cannot_read_log_or_cancel(erin, bob):
 
 def test_run_on_a_server_started_for_it_with_a_profile(hub: Hub, erin):
     api, server = erin["api"], erin["server"]
-    make_dt(
+    write_dt(
         erin["home"],
         "where",
         [
@@ -175,7 +161,7 @@ def test_unknown_profile_is_refused(erin):
 def test_runtime_restarted_mid_run_marks_it_interrupted(hub: Hub):
     user = _user(hub, "frank")
     api, server = user["api"], user["server"]
-    make_dt(user["home"], "long", ["import time\ntime.sleep(300)"])
+    write_dt(user["home"], "long", ["import time\ntime.sleep(300)"])
     run = api.post(f"{server}dtaas/api/runs", json={"dt": "long"}).json()
     wait = time.monotonic() + 30
     while api.get(f"{server}dtaas/api/runs/{run['id']}").json()["status"] != "running":

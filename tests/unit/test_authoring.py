@@ -10,8 +10,8 @@ from asset_library.scopes import (
     key_for_token,
     library_root,
     parse_ref,
+    path_prefix,
     visible_keys,
-    workspace_prefix,
 )
 from asset_library.validation import validate_text
 
@@ -92,5 +92,7 @@ def test_scopes_and_references():
         with pytest.raises(ScopeError):
             parse_ref(bad)
     assert library_root(Path("/d"), "group:lab") == Path("/d/groups/lab")
-    assert workspace_prefix("group:lab", "ann") == "groups/lab/"
-    assert workspace_prefix("user:ann", "ann") == ""
+    assert path_prefix("group:lab") == "groups/lab/"
+    assert path_prefix("user:ann") == "" and path_prefix("common") == "common/"
+    with pytest.raises(ScopeError):
+        path_prefix("user:../x")

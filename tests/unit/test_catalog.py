@@ -2,8 +2,20 @@ import os
 
 import pytest
 
-from asset_library.catalog import list_library
+from asset_library.catalog import ASSET_TYPES, Asset, describe
 from asset_library.fsutil import PathOutsideRoot, confined, write_json_atomic
+from asset_library.index.scan import Folder, entries
+
+
+def list_library(root, scope: str) -> list[Asset]:
+    """Every asset under root, as the index scans and describes them."""
+    out = []
+    for asset_type in ASSET_TYPES:
+        folder = Folder(scope, asset_type, root / asset_type, "")
+        if folder.dir.is_dir():
+            for name in entries(folder):
+                out.append(describe(folder.dir / name, asset_type, scope, f"{asset_type}/{name}"))
+    return out
 
 
 def make_dt(root, name, manifest):

@@ -10,8 +10,9 @@ from dtaas.digital_twins import RequestError, find_dt
 from dtaas.runs.manager import RunManager
 from dtaas.runs.model import TERMINAL
 from dtaas.runs.store import RunStore
+from tests.dts import write_dt
 from tests.msd import final_positions
-from tests.unit.test_runs import private_dt, run_request, workspace  # noqa: F401
+from tests.unit.test_runs import run_request
 
 
 async def wait_status(manager, run_id, statuses, timeout=60):
@@ -23,7 +24,7 @@ async def wait_status(manager, run_id, statuses, timeout=60):
     raise AssertionError(f"run {run_id} stayed {record.status}")
 
 
-def test_steps_run_in_order_sharing_outputs_and_recording_progress(workspace):  # noqa: F811
+def test_steps_run_in_order_sharing_outputs_and_recording_progress(workspace):
     record = run_request(
         RunManager(workspace),
         {"dt": "mass-spring-damper", "steps": ["create", "execute", "analyze"]},
@@ -44,8 +45,8 @@ def test_steps_run_in_order_sharing_outputs_and_recording_progress(workspace):  
     assert record.dt_hash.startswith("sha256:") and len(record.dt_hash) == 71
 
 
-def test_a_failed_step_skips_the_rest(workspace):  # noqa: F811
-    folder = private_dt(workspace, "twostep", ["raise ValueError('bad input')"])
+def test_a_failed_step_skips_the_rest(workspace):
+    folder = write_dt(workspace, "twostep", ["raise ValueError('bad input')"])
     manifest = yaml.safe_load((folder / "dt.yaml").read_text())
     manifest["lifecycle"]["analyze"] = {"notebook": "lifecycle/execute.ipynb"}
     (folder / "dt.yaml").write_text(yaml.safe_dump(manifest))
@@ -54,8 +55,8 @@ def test_a_failed_step_skips_the_rest(workspace):  # noqa: F811
     assert [r.status for r in record.step_results] == ["failed", "skipped"]
 
 
-def test_cancel_stops_the_kernel_and_marks_cancelled(workspace):  # noqa: F811
-    private_dt(workspace, "slow", ["print('tick', flush=True)", "import time\ntime.sleep(120)"])
+def test_cancel_stops_the_kernel_and_marks_cancelled(workspace):
+    write_dt(workspace, "slow", ["print('tick', flush=True)", "import time\ntime.sleep(120)"])
 
     async def go():
         manager = RunManager(workspace)
@@ -77,22 +78,22 @@ def test_cancel_stops_the_kernel_and_marks_cancelled(workspace):  # noqa: F811
     assert e.value.status == 409
 
 
-def test_step_timeout_fails_the_run(workspace):  # noqa: F811
-    private_dt(workspace, "sleepy", ["import time\ntime.sleep(120)"])
+def test_step_timeout_fails_the_run(workspace):
+    write_dt(workspace, "sleepy", ["import time\ntime.sleep(120)"])
     record = run_request(RunManager(workspace), {"dt": "sleepy", "timeout": 3})
     assert record.status == "failed"
     assert "timed out after 3 s" in record.error
 
 
-def test_a_killed_kernel_fails_the_run(workspace):  # noqa: F811
-    private_dt(workspace, "suicide", ["import os, signal\nos.kill(os.getpid(), signal.SIGKILL)"])
+def test_a_killed_kernel_fails_the_run(workspace):
+    write_dt(workspace, "suicide", ["import os, signal\nos.kill(os.getpid(), signal.SIGKILL)"])
     record = run_request(RunManager(workspace), {"dt": "suicide"})
     assert record.status == "failed"
     assert "kernel died" in record.error.lower() or "dead" in record.error.lower()
 
 
-def test_log_streams_cell_output(workspace):  # noqa: F811
-    private_dt(workspace, "chatty", ["for i in range(3):\n    print('line', i)"])
+def test_log_streams_cell_output(workspace):
+    write_dt(workspace, "chatty", ["for i in range(3):\n    print('line', i)"])
     manager = RunManager(workspace)
     record = run_request(manager, {"dt": "chatty"})
     text, offset = manager.store.read_log(record)
@@ -101,8 +102,8 @@ def test_log_streams_cell_output(workspace):  # noqa: F811
     assert more == "" and same == offset
 
 
-def test_twenty_runs_at_once_all_end_with_consistent_records(workspace):  # noqa: F811
-    private_dt(workspace, "quick", ["x = 1"])
+def test_twenty_runs_at_once_all_end_with_consistent_records(workspace):
+    write_dt(workspace, "quick", ["x = 1"])
 
     async def go():
         manager = RunManager(workspace, max_concurrent_runs=2)
@@ -119,7 +120,7 @@ def test_twenty_runs_at_once_all_end_with_consistent_records(workspace):  # noqa
     assert all(r.step_results[0].status == "succeeded" for r in records)
 
 
-def test_configurations_are_validated_stored_and_used(workspace):  # noqa: F811
+def test_configurations_are_validated_stored_and_used(workspace):
     store = ConfigStore(workspace)
     dt = find_dt(workspace, "mass-spring-damper", "common")
     shipped = store.get(dt, "default")
@@ -153,8 +154,8 @@ def test_configurations_are_validated_stored_and_used(workspace):  # noqa: F811
     assert e.value.status == 404
 
 
-def test_private_dt_configs_live_in_the_dt(workspace):  # noqa: F811
-    folder = private_dt(
+def test_private_dt_configs_live_in_the_dt(workspace):
+    folder = write_dt(
         workspace, "own", ["x = 1"], {"type": "object", "properties": {"a": {"type": "integer"}}}
     )
     dt = find_dt(workspace, "own")
@@ -162,7 +163,7 @@ def test_private_dt_configs_live_in_the_dt(workspace):  # noqa: F811
     assert yaml.safe_load((folder / "configs" / "c1.yaml").read_text()) == {"a": 3}
 
 
-def test_unknown_profile_and_bad_timeout_are_refused_before_writing(workspace):  # noqa: F811
+def test_unknown_profile_and_bad_timeout_are_refused_before_writing(workspace):
     manager = RunManager(workspace)
     for request, field in (
         ({"dt": "mass-spring-damper", "profile": "huge"}, "profile"),
@@ -181,7 +182,7 @@ def test_terminal_states_are_the_documented_ones():
     assert {"succeeded", "failed", "cancelled"} == TERMINAL
 
 
-def test_recovery_leaves_runs_of_the_users_other_servers_alone(workspace):  # noqa: F811
+def test_recovery_leaves_runs_of_the_users_other_servers_alone(workspace):
     manager = RunManager(workspace)
     record = run_request(manager, {"dt": "mass-spring-damper", "step": "create"})
     for owner in ("", "run-abc"):

@@ -1,40 +1,12 @@
 import asyncio
-import json
-import shutil
-from pathlib import Path
 
-import nbformat
 import pytest
 
 from dtaas.digital_twins import RequestError, find_dt, resolve_parameters
 from dtaas.runs.manager import RunManager
 from dtaas.runs.store import RunStore
-from spawner.workspace import lay_out_workspace
+from tests.dts import write_dt
 from tests.msd import final_positions
-
-EXAMPLES = Path(__file__).resolve().parents[2] / "examples"
-
-
-@pytest.fixture
-def workspace(tmp_path):
-    common = tmp_path / "common"
-    shutil.copytree(EXAMPLES / "digital_twins", common / "digital_twins")
-    return lay_out_workspace(tmp_path / "users", "alice", common)
-
-
-def private_dt(workspace, name, cells, params_schema=None):
-    folder = workspace / "digital_twins" / name
-    (folder / "lifecycle").mkdir(parents=True)
-    nb = nbformat.v4.new_notebook()
-    nb.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3"}
-    for src in cells:
-        nb.cells.append(nbformat.v4.new_code_cell(src))
-    nbformat.write(nb, folder / "lifecycle" / "execute.ipynb")
-    manifest = {"lifecycle": {"execute": {"notebook": "lifecycle/execute.ipynb"}}}
-    if params_schema:
-        manifest["parameters"] = params_schema
-    (folder / "dt.yaml").write_text(json.dumps(manifest))
-    return folder
 
 
 def run(manager, dt, step, parameters):
@@ -53,7 +25,7 @@ def run_request(manager, request):
 def test_finds_common_dt_through_the_link_and_private_first(workspace):
     dt = find_dt(workspace, "mass-spring-damper")
     assert dt.scope == "common" and "execute" in dt.steps
-    private_dt(workspace, "mass-spring-damper", ["1"])
+    write_dt(workspace, "mass-spring-damper", ["1"])
     assert find_dt(workspace, "mass-spring-damper").scope == "private"
     assert find_dt(workspace, "mass-spring-damper", "common").scope == "common"
 
@@ -94,7 +66,7 @@ def test_example_execute_records_final_positions_matching_odeint(workspace):
 
 
 def test_failing_cell_fails_the_run_with_cell_and_traceback(workspace):
-    private_dt(workspace, "broken", ["x = 1", "raise RuntimeError('valve stuck')"])
+    write_dt(workspace, "broken", ["x = 1", "raise RuntimeError('valve stuck')"])
     record = run(RunManager(workspace), "broken", "execute", {})
     assert record.status == "failed" and record.cell == 1
     assert "cell 1" in record.error and "valve stuck" in record.error
