@@ -11,8 +11,11 @@ LABEXT_SRC := $(LABEXT_DIR)/package.json $(LABEXT_DIR)/package-lock.json $(LABEX
 	$(wildcard $(LABEXT_DIR)/src/*) $(wildcard $(LABEXT_DIR)/style/*)
 LABEXT_LINK := $(VENV)/share/jupyter/labextensions/dtaas-labextension
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
+# Debian's own Python: every workspace account can run it (a pyenv build under
+# /root cannot be reached by other accounts)
+SYSPY := /usr/bin/python3
 
-.PHONY: run test install install-test postgresql lint format clean
+.PHONY: run test install install-test postgresql lint format clean system-python
 
 run: install
 	$(VENV)/bin/jupyterhub -f jupyterhub_config.py
@@ -35,11 +38,17 @@ format: $(VENV)/.installed
 	$(VENV)/bin/ruff format .
 
 # Python: one venv with the project installed editable, and its test tools
-$(VENV)/.installed: pyproject.toml $(LABEXT_OUT)
-	test -x $(PY) || python3 -m venv $(VENV)
+$(VENV)/.installed: pyproject.toml $(LABEXT_OUT) | system-python
+	test -x $(PY) || $(SYSPY) -m venv $(VENV)
 	# the Lab extension is built above; a wheel build (pip wheel .) builds it itself
 	HATCH_JUPYTER_BUILDER_SKIP_NPM=1 $(PY) -m pip install -q --disable-pip-version-check -e '.[test]'
 	touch $@
+
+# Debian's python3 with its venv module
+system-python:
+	@$(SYSPY) -c 'import ensurepip, venv' 2>/dev/null || { \
+		$(SUDO) apt-get update -qq && \
+		DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq python3 python3-venv; }
 
 # configurable-http-proxy, the hub's proxy
 node_modules/.installed: package.json package-lock.json

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import os
+import pwd
 import shutil
 import sys
 from pathlib import Path
@@ -29,9 +31,7 @@ def _proxy_command() -> list[str]:
 def configure(c, settings: Settings | None = None) -> Settings:
     """Fill ``c`` for the chosen profile; returns the settings used."""
     s = settings or load_settings()
-    for folder in (s.hub_dir, s.library_dir, s.common_dir, s.users_dir, s.groups_dir):
-        folder.mkdir(parents=True, exist_ok=True)
-    s.hub_dir.chmod(0o700)
+    lay_out_data(s)
 
     # gateway
     c.JupyterHub.ip = s.ip
@@ -67,6 +67,10 @@ def configure(c, settings: Settings | None = None) -> Settings:
         c.WorkspaceSpawner.library_url = s.library_url
         c.WorkspaceSpawner.proxy_url = f"http://127.0.0.1:{s.port}"
         c.WorkspaceSpawner.profiles = DEFAULT_PROFILES
+        c.WorkspaceSpawner.allow_unisolated_users = s.allow_unisolated_users
+        # a server gets SIGINT, then SIGTERM: it stops cleanly within seconds
+        c.WorkspaceSpawner.interrupt_timeout = 8
+        c.WorkspaceSpawner.term_timeout = 5
         c.Spawner.server_token_scopes = SERVER_TOKEN_SCOPES
         c.Spawner.http_timeout = 60
         c.Spawner.start_timeout = 120
@@ -76,12 +80,52 @@ def configure(c, settings: Settings | None = None) -> Settings:
     return s
 
 
+# who may enter which folder of the data dir: the hub's own state is the hub's alone;
+# workspaces are reached by their own accounts only (users/ can be passed, not listed)
+DATA_MODES = {
+    "hub": 0o700,
+    "library": 0o700,
+    "services": 0o700,
+    "users": 0o711,
+    "groups": 0o711,
+    "common": 0o755,
+}
+
+
+def lay_out_data(s: Settings) -> None:
+    """The data folders, each with the access it must give, whatever they had before."""
+    s.data_dir.mkdir(parents=True, exist_ok=True)
+    s.data_dir.chmod(s.data_dir.stat().st_mode | 0o711)
+    for name, mode in DATA_MODES.items():
+        folder = s.data_dir / name
+        folder.mkdir(exist_ok=True)
+        folder.chmod(mode)
+
+
+def isolation(s: Settings) -> str:
+    """What keeps users apart on this profile, as said at start."""
+    if os.geteuid() == 0:
+        return "each user's servers and kernels run under their own system account"
+    if s.allow_unisolated_users:
+        return (
+            "WARNING: the hub does not run as root, so every user's servers run as "
+            f"{pwd.getpwuid(os.geteuid()).pw_name} and users can read each other's files "
+            "(DTAAS_ALLOW_UNISOLATED_USERS is set)"
+        )
+    return (
+        "WARNING: the hub does not run as root, so users cannot be isolated from each "
+        "other; only the first user to start a server may use this platform "
+        "(DTAAS_ALLOW_UNISOLATED_USERS=1 lets more in, able to read each other's files)"
+    )
+
+
 def _announce(s: Settings, passwords) -> None:
     """Tell the person at the terminal where to go and how to log in."""
     where = s.hub_dir / "passwords.json"
     lines = [
         "",
         f"DTaaS is starting at {s.public_url}/ (profile {s.profile}, data in {s.data_dir})",
+        f"  isolation: {isolation(s)}",
         f"  log in with any user name and the password: {passwords.user}",
         f"  admin: user 'admin' with the admin password: {passwords.admin}",
         f"  (passwords kept in {where}; set DTAAS_PASSWORD to choose your own)",

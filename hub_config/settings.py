@@ -41,6 +41,7 @@ class Settings:
     proxy_api_port: int
     library_port: int
     data_dir: Path
+    allow_unisolated_users: bool = False
 
     @property
     def hub_dir(self) -> Path:
@@ -88,4 +89,14 @@ def load_settings(env: dict[str, str] | None = None, cwd: Path | None = None) ->
         proxy_api_port=_port(env, "DTAAS_PROXY_API_PORT", port + 2),
         library_port=_port(env, "DTAAS_LIBRARY_PORT", port + 3),
         data_dir=data_dir.resolve(),
+        allow_unisolated_users=_flag(env, "DTAAS_ALLOW_UNISOLATED_USERS"),
     )
+
+
+def _flag(env: dict[str, str], name: str) -> bool:
+    raw = (env.get(name) or "").strip().lower()
+    if raw in ("", "0", "no", "false"):
+        return False
+    if raw in ("1", "yes", "true"):
+        return True
+    raise SettingsError(f"{name}={raw!r} is not one of 1, yes, true, 0, no, false")

@@ -37,6 +37,14 @@ def free_port_block(size: int = 4) -> int:
     raise RuntimeError("no free block of ports")
 
 
+def traversable(folder: Path) -> None:
+    """Let workspace accounts pass through ``folder`` and its parents (pytest makes them 0700)."""
+    for f in [*folder.parents, folder]:
+        mode = f.stat().st_mode
+        if not mode & 0o001 and f.stat().st_uid == os.geteuid():
+            f.chmod(mode | 0o111)
+
+
 class Hub:
     """One hub process with its data folder; ``url`` is the public proxy URL."""
 
@@ -49,6 +57,7 @@ class Hub:
         self.proc: subprocess.Popen | None = None
 
     def start(self, timeout: float = 60) -> Hub:
+        traversable(self.data_dir.parent)
         env = {
             **os.environ,
             "DTAAS_DATA_DIR": str(self.data_dir),
