@@ -14,6 +14,7 @@ from jupyterhub.services.auth import HubOAuthCallbackHandler
 from jupyterhub.utils import url_path_join
 from tornado import web
 
+from . import lifecycle
 from .groups import HubGroups
 from .handlers import (
     AssetDetailHandler,
@@ -82,6 +83,7 @@ async def serve() -> None:
     index = LibraryIndex(data_dir, db_url) if db_url else LibraryIndex(data_dir)
     app = make_app(data_dir, prefix, index, HubGroups())
     app.listen(url.port or 80, url.hostname or "127.0.0.1")
+    lifecycle.stop_on_signals(asyncio.get_running_loop(), index.halt)
     log.info("library service on %s serving %s", url.geturl(), data_dir)
     # the files are the truth: watch() first catches up with what changed while the
     # service was down (a full build on an empty index), then follows every change
@@ -93,7 +95,6 @@ async def serve() -> None:
 
 def main() -> None:
     logging.basicConfig(level=logging.INFO, format="[%(levelname)s %(name)s] %(message)s")
-    try:
-        asyncio.run(serve())
-    except KeyboardInterrupt:  # the hub stops its services with SIGINT
-        log.info("library service stopped")
+    lifecycle.exit_with_parent()
+    asyncio.run(serve())
+    log.info("library service stopped")

@@ -20,10 +20,12 @@ USERNAME_PATTERN = r"^[a-z0-9][a-z0-9._-]{0,63}$"
 
 
 def _proxy_command() -> list[str]:
-    """configurable-http-proxy from the project's node_modules, else from PATH."""
-    local = ROOT / "node_modules" / ".bin" / "configurable-http-proxy"
-    if local.exists():
-        return [str(local)]
+    """configurable-http-proxy from the project's node_modules, through ``proxy.mjs``,
+    which answers malformed URLs with 400; else the one on PATH as it is."""
+    package = ROOT / "node_modules" / "configurable-http-proxy"
+    node = shutil.which("node")
+    if package.is_dir() and node:
+        return [node, str(Path(__file__).with_name("proxy.mjs")), str(package)]
     found = shutil.which("configurable-http-proxy")
     return [found] if found else ["configurable-http-proxy"]
 

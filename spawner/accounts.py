@@ -29,6 +29,11 @@ NOLOGIN = "/usr/sbin/nologin"
 class AccountError(RuntimeError):
     """An account cannot be made or is not the one we made; the message says why."""
 
+    @property
+    def jupyterhub_message(self) -> str:
+        """What the hub shows the user whose server could not start."""
+        return str(self)
+
 
 @dataclass(frozen=True)
 class Account:

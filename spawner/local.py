@@ -22,7 +22,7 @@ UMASK = 0o007
 _ACCOUNTS = asyncio.Lock()
 
 
-class IsolationError(RuntimeError):
+class IsolationError(accounts.AccountError):
     """A server cannot start with the isolation the platform promises."""
 
 

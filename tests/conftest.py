@@ -6,9 +6,23 @@ from pathlib import Path
 
 import pytest
 
-from tests.hub import Hub
+from tests.hub import Hub, end_processes
 
 ARTIFACTS = Path(__file__).parent / "artifacts"
+
+
+def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
+    """The tests end every process they started: a survivor fails the session."""
+    factory = getattr(session.config, "_tmp_path_factory", None)
+    if factory is None or factory._basetemp is None:
+        return
+    left = end_processes(factory.getbasetemp())
+    if left:
+        session.config.get_terminal_writer().line(
+            f"FAILED: {len(left)} processes started by the tests were still alive: {left}",
+            red=True,
+        )
+        session.exitstatus = pytest.ExitCode.TESTS_FAILED
 
 
 @pytest.fixture(scope="session")

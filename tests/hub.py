@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
 import random
 import signal
@@ -37,6 +38,45 @@ def free_port_block(size: int = 4) -> int:
     raise RuntimeError("no free block of ports")
 
 
+def processes_of(marker: str | Path) -> list[int]:
+    """Pids of the processes whose environment or command line mentions ``marker``.
+
+    Every process of a platform carries its data folder: the hub and the proxy in
+    ``DTAAS_DATA_DIR``, the library too, servers and kernels in ``DTAAS_WORKSPACE``.
+    """
+    # the folder itself or below it, never a sibling that shares the prefix
+    needles = [str(marker).encode() + end for end in (b"/", b"\0")]
+    found = []
+    for entry in os.listdir("/proc"):
+        if not entry.isdigit() or int(entry) == os.getpid():
+            continue
+        try:
+            with open(f"/proc/{entry}/environ", "rb") as f:
+                env = f.read()
+            with open(f"/proc/{entry}/cmdline", "rb") as f:
+                cmd = f.read()
+            with open(f"/proc/{entry}/stat", "rb") as f:
+                zombie = f.read().rsplit(b")", 1)[-1].split()[0] == b"Z"
+        except OSError:
+            continue
+        if not zombie and any(n in env + b"\0" or n in cmd for n in needles):
+            found.append(int(entry))
+    return found
+
+
+def end_processes(marker: str | Path, grace: float = 5) -> list[int]:
+    """SIGTERM, then SIGKILL, every process of ``marker``; returns those that were alive."""
+    alive = processes_of(marker)
+    for sig in (signal.SIGTERM, signal.SIGKILL):
+        for pid in processes_of(marker):
+            with contextlib.suppress(ProcessLookupError):
+                os.kill(pid, sig)
+        deadline = time.monotonic() + grace
+        while processes_of(marker) and time.monotonic() < deadline:
+            time.sleep(0.1)
+    return alive
+
+
 def traversable(folder: Path) -> None:
     """Let workspace accounts pass through ``folder`` and its parents (pytest makes them 0700)."""
     for f in [*folder.parents, folder]:
@@ -48,12 +88,19 @@ def traversable(folder: Path) -> None:
 class Hub:
     """One hub process with its data folder; ``url`` is the public proxy URL."""
 
-    def __init__(self, data_dir: Path, port: int | None = None, env: dict | None = None):
+    def __init__(
+        self,
+        data_dir: Path,
+        port: int | None = None,
+        env: dict | None = None,
+        user: str | None = None,
+    ):
         self.data_dir = data_dir
         self.port = port or free_port_block()
         self.url = f"http://127.0.0.1:{self.port}"
         self.log_path = data_dir.parent / f"hub-{self.port}.log"
         self.extra_env = env or {}
+        self.user = user  # a system account to run the hub as, instead of ours
         self.proc: subprocess.Popen | None = None
 
     def start(self, timeout: float = 60) -> Hub:
@@ -67,6 +114,8 @@ class Hub:
             **self.extra_env,
         }
         env["PATH"] = f"{Path(sys.executable).parent}:{env.get('PATH', '')}"
+        if self.user:
+            env["HOME"] = str(self.data_dir.parent)
         self.log_file = open(self.log_path, "wb")  # noqa: SIM115 (lives as long as the hub)
         self.proc = subprocess.Popen(
             [sys.executable, "-m", "jupyterhub", "-f", str(ROOT / "jupyterhub_config.py")],
@@ -75,6 +124,7 @@ class Hub:
             stdout=self.log_file,
             stderr=subprocess.STDOUT,
             start_new_session=True,
+            **({"user": self.user, "group": self.user, "extra_groups": []} if self.user else {}),
         )
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
@@ -95,15 +145,25 @@ class Hub:
             return ""
 
     def stop(self) -> None:
-        if self.proc is None or self.proc.poll() is not None:
-            return
-        self.proc.send_signal(signal.SIGTERM)
-        try:
-            self.proc.wait(30)
-        except subprocess.TimeoutExpired:
-            os.killpg(self.proc.pid, signal.SIGKILL)
-            self.proc.wait(10)
-        self.log_file.close()
+        """Stop the hub as its operator would, then anything of it still alive."""
+        if self.proc is not None and self.proc.poll() is None:
+            self.proc.send_signal(signal.SIGTERM)
+            try:
+                self.proc.wait(30)
+            except subprocess.TimeoutExpired:
+                os.killpg(self.proc.pid, signal.SIGKILL)
+                self.proc.wait(10)
+        left = end_processes(self.data_dir)
+        if self.proc is not None:
+            self.log_file.close()
+        if left:
+            print(f"hub {self.url}: ended {len(left)} leftover processes", file=sys.stderr)
+
+    def kill(self) -> None:
+        """SIGKILL the hub alone, as a crash would; its children are left to themselves."""
+        assert self.proc is not None
+        self.proc.kill()
+        self.proc.wait(10)
 
     # --- acting as a user -------------------------------------------------
 

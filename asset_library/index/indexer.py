@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import itertools
 import multiprocessing
+import threading
 from collections import Counter, deque
 from collections.abc import Iterable, Iterator
 from concurrent.futures import Future, ProcessPoolExecutor
@@ -28,6 +29,10 @@ Job = tuple[Folder, list[str]]
 Current = dict[str, tuple[int, str, str]]  # name -> (id, digest, sig)
 
 
+class IndexStopped(Exception):
+    """The service is stopping: the write in progress is rolled back, nothing half done."""
+
+
 def described(jobs: list[Job], workers: int) -> Iterator[tuple[Folder, list[Any]]]:
     """Describe assets in order, in worker processes when there are many.
 
@@ -41,7 +46,8 @@ def described(jobs: list[Job], workers: int) -> Iterator[tuple[Folder, list[Any]
         return
     methods = multiprocessing.get_all_start_methods()
     ctx = multiprocessing.get_context("forkserver" if "forkserver" in methods else "spawn")
-    with ProcessPoolExecutor(workers, mp_context=ctx) as pool:
+    pool = ProcessPoolExecutor(workers, mp_context=ctx)
+    try:
         pending = iter(chunks)
         window: deque[tuple[Folder, Future]] = deque(
             (f, pool.submit(describe_chunk, f, n))
@@ -53,13 +59,17 @@ def described(jobs: list[Job], workers: int) -> Iterator[tuple[Folder, list[Any]
             if nxt is not None:
                 window.append((nxt[0], pool.submit(describe_chunk, *nxt)))
             yield f, future.result()
+    finally:
+        # a stop must not wait for the chunks still queued in the workers
+        pool.shutdown(wait=True, cancel_futures=True)
 
 
 class Writer:
     """Applies described assets in one transaction and keeps the facet counts in step."""
 
-    def __init__(self, conn: Connection, bulk: bool = False):
+    def __init__(self, conn: Connection, bulk: bool = False, stop: threading.Event | None = None):
         self.conn = conn
+        self.stop = stop or threading.Event()
         self.bulk = bulk  # every library at once: recount the facets instead of adjusting
         # filling an empty index: index the text once at the end, not row by row
         self.fts_deferred = bulk and is_sqlite(conn) and conn.scalar(select(A.id).limit(1)) is None
@@ -83,7 +93,12 @@ class Writer:
             stmt = stmt.where(A.name.in_(list(names)))
         return {r.name: (r.id, r.digest, r.sig) for r in self.conn.execute(stmt)}
 
+    def check_stop(self) -> None:
+        if self.stop.is_set():
+            raise IndexStopped()
+
     def apply(self, results: list[Any], current: Current) -> None:
+        self.check_stop()
         new = []
         for name, rec in results:
             cur = current.get(name)
@@ -231,6 +246,7 @@ def sync_folders(
             if (s, t) not in present and (target.type is None or t == target.type):
                 w.delete_folder(s, t)
         for f in on_disk:
+            w.check_stop()
             names = entries(f)
             current = w.current(f.scope_key, f.type)
             keep = set(names)

@@ -17,7 +17,7 @@ from . import cursor as cursors
 from . import search as searching
 from .db import default_url, init_schema, make_engine, reading, writing
 from .facets import FacetCache
-from .indexer import Writer, sync_assets, sync_folders
+from .indexer import IndexStopped, Writer, sync_assets, sync_folders
 from .models import AssetRow, DocRow, FacetCount, UseRow
 from .scan import Target, locate, normalize
 from .search import ITEM_COLUMNS, MAX_LIMIT, item
@@ -64,13 +64,14 @@ class LibraryIndex:
         self._loop: asyncio.AbstractEventLoop | None = None
         self._wake: asyncio.Event | None = None
         self._stopping = False
+        self._halt = threading.Event()  # set by halt(): writes in progress give up
 
     # --- writing ---------------------------------------------------------------------
 
     def rebuild(self) -> int:
         """Re-describe every asset; searches see the old index until the new one commits."""
         with self._write_lock, writing(self.engine) as conn:
-            w = Writer(conn, bulk=True)
+            w = Writer(conn, bulk=True, stop=self._halt)
             sync_folders(w, self.data_dir, [Target()], force=True, workers=self.workers)
             w.finish()
         return self.count()
@@ -89,7 +90,7 @@ class LibraryIndex:
         if not targets:
             return
         with self._write_lock, writing(self.engine) as conn:
-            w = Writer(conn, bulk=targets == [Target()])
+            w = Writer(conn, bulk=targets == [Target()], stop=self._halt)
             wide = [t for t in targets if t.name is None]
             sync_folders(w, self.data_dir, wide, force=False, workers=self.workers)
             sync_assets(w, self.data_dir, [t for t in targets if t.name], self.workers)
@@ -109,7 +110,10 @@ class LibraryIndex:
             loop.add_reader(fd, watcher.read_events)
         try:
             # after the watches are in place, so nothing changed in between is missed
-            await loop.run_in_executor(None, self.reconcile)
+            try:
+                await loop.run_in_executor(None, self.reconcile)
+            except IndexStopped:
+                return
             self.ready.set()
             await self._watch_loop(loop, wake, watcher)
         finally:
@@ -142,6 +146,8 @@ class LibraryIndex:
                     await loop.run_in_executor(None, self.reconcile)
                 else:
                     await loop.run_in_executor(None, self.refresh, paths)
+            except IndexStopped:
+                return
             except Exception:
                 log.exception("index: refresh failed; retrying")
                 watcher.requeue(paths, overflow)
@@ -154,6 +160,12 @@ class LibraryIndex:
         if self._loop is not None and self._wake is not None:
             with contextlib.suppress(RuntimeError):  # the loop is already closed
                 self._loop.call_soon_threadsafe(self._wake.set)
+
+    def halt(self) -> None:
+        """Stop watching and make a rebuild or refresh in progress roll back now (the
+        service is going down); the files stay the truth, the next start catches up."""
+        self._halt.set()
+        self.stop()
 
     def close(self) -> None:
         self.stop()
