@@ -15,7 +15,7 @@ SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 # /root cannot be reached by other accounts)
 SYSPY := /usr/bin/python3
 
-.PHONY: run test install install-test postgresql lint format clean system-python
+.PHONY: run test install install-test postgresql lint format clean system-python traversable
 
 run: install
 	$(VENV)/bin/jupyterhub -f jupyterhub_config.py
@@ -23,7 +23,7 @@ run: install
 test: install-test lint
 	$(PY) -m pytest
 
-install: $(VENV)/.installed node_modules/.installed $(LABEXT_OUT)
+install: $(VENV)/.installed node_modules/.installed $(LABEXT_OUT) traversable
 	@# the venv's JupyterLab finds the extension built in place (pip copies a snapshot)
 	@[ -L $(LABEXT_LINK) ] || { rm -rf $(LABEXT_LINK); ln -s $(CURDIR)/extensions/dtaas/labextension $(LABEXT_LINK); }
 
@@ -43,6 +43,14 @@ $(VENV)/.installed: pyproject.toml $(LABEXT_OUT) | system-python
 	# the Lab extension is built above; a wheel build (pip wheel .) builds it itself
 	HATCH_JUPYTER_BUILDER_SKIP_NPM=1 $(PY) -m pip install -q --disable-pip-version-check -e '.[test]'
 	touch $@
+
+# workspace accounts run the checkout's .venv: its parent folders must let them pass
+# (o+x: pass through, not list); only root runs servers under other accounts
+traversable:
+	@if [ "$$(id -u)" = 0 ]; then d="$(CURDIR)"; while [ "$$d" != / ]; do \
+		if [ -z "$$(find "$$d" -maxdepth 0 -perm -o+x)" ]; then \
+			echo "chmod o+x $$d (workspace accounts must reach $(CURDIR))"; chmod o+x "$$d"; fi; \
+		d="$$(dirname "$$d")"; done; fi
 
 # Debian's python3 with its venv module
 system-python:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 import nbformat
@@ -22,4 +23,14 @@ def write_dt(
     if schema:
         manifest["parameters"] = schema
     (folder / "dt.yaml").write_text(yaml.safe_dump(manifest))
+    give_to_owner(workspace, folder.parent)
     return folder
+
+
+def give_to_owner(workspace: Path, path: Path) -> None:
+    """Files a test writes into a workspace belong to its owner, as the user's own would."""
+    owner = workspace.stat()
+    if owner.st_uid == os.geteuid():
+        return
+    for p in [path, *path.rglob("*")]:
+        os.lchown(p, owner.st_uid, owner.st_gid)
