@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import shutil
+import tempfile
 from pathlib import Path
 
 import pytest
@@ -9,6 +11,14 @@ import pytest
 from tests.hub import Hub, end_processes
 
 ARTIFACTS = Path(__file__).parent / "artifacts"
+
+
+@pytest.hookimpl(tryfirst=True)
+def pytest_configure(config: pytest.Config) -> None:
+    """Temporary folders outside pytest's own 0700 folder: workspace accounts must pass
+    through their parents, and pytest resets that folder at every session's start."""
+    if not config.option.basetemp:
+        config.option.basetemp = tempfile.mkdtemp(prefix="dtaas-pytest-", dir="/tmp")
 
 
 def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
@@ -23,6 +33,9 @@ def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
             red=True,
         )
         session.exitstatus = pytest.ExitCode.TESTS_FAILED
+    base = factory.getbasetemp()
+    if session.exitstatus == 0 and base.name.startswith("dtaas-pytest-"):
+        shutil.rmtree(base, ignore_errors=True)  # kept when something failed, to read
 
 
 @pytest.fixture(scope="session")
