@@ -7,6 +7,7 @@ import os
 import pwd
 import shutil
 import signal
+import sqlite3
 import subprocess
 import time
 
@@ -86,6 +87,9 @@ def test_ctrl_c_stops_the_whole_platform_while_the_library_indexes(tmp_path):
         os.killpg(hub.proc.pid, signal.SIGINT)
         wait_until(lambda: not processes_of(data), 60, "every process of the platform ending")
         assert hub.proc.wait(1) is not None
+        # the stop did not wait for the build to end: it was rolled back, whole
+        with sqlite3.connect(data / "library" / "index.sqlite") as db:
+            assert db.execute("SELECT count(*) FROM assets").fetchone()[0] < 20000
 
         hub.start()  # the next start is clean and the index catches up with the files
         found = wait_until(lambda: library_answers(hub, token), 120, "the index catching up")
