@@ -93,7 +93,12 @@ def create_dt(
     staging = parent / f".creating-{name}-{secrets.token_hex(4)}"
     try:
         shutil.copytree(source, staging, ignore=_links_and_hidden)
-        manifest = yaml.safe_load((staging / DT_MANIFEST).read_text()) or {}
+        template_manifest = read_manifest(staging / DT_MANIFEST)
+        if template_manifest.problems:
+            raise AuthoringError(
+                400, f"template {template!r}: {template_manifest.problems[0]}", "template"
+            )
+        manifest = dict(template_manifest.data)
         manifest["name"] = name
         manifest["title"] = title or name.replace("-", " ").capitalize()
         if description is not None:

@@ -11,6 +11,7 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
+from .fsutil import read_bytes_bounded
 from .manifest import (
     ASSET_MANIFEST,
     DT_MANIFEST,
@@ -83,13 +84,13 @@ def _strings(value: Any) -> list[str]:
 
 def _readme(entry: Path) -> str:
     path = entry / README
-    if not entry.is_dir() or not path.is_file():
+    if not entry.is_dir() or path.is_symlink() or not path.is_file():
         return ""
-    try:
-        with open(path, encoding="utf-8", errors="replace") as f:
-            return f.read(MAX_README_CHARS)
+    try:  # never through a symlink: it could name a file of someone else's
+        raw = read_bytes_bounded(path, 4 * MAX_README_CHARS, truncate=True)
     except OSError:
         return ""
+    return raw.decode("utf-8", errors="replace")[:MAX_README_CHARS]
 
 
 def describe(entry: Path, asset_type: str, scope: str, path: str) -> Asset:

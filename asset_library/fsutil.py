@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import stat
 import tempfile
 from pathlib import Path
 from typing import Any
@@ -28,6 +29,23 @@ def write_bytes_atomic(path: Path, data: bytes, mode: int | None = None) -> None
     except BaseException:
         Path(tmp).unlink(missing_ok=True)
         raise
+
+
+def read_bytes_bounded(path: Path, limit: int, truncate: bool = False) -> bytes | None:
+    """At most ``limit`` bytes of a regular file, never through a symlink.
+
+    A file larger than ``limit`` (it may have grown since it was listed) gives None,
+    or its first ``limit`` bytes with ``truncate``. Raises OSError when unreadable, a
+    symlink or not a regular file.
+    """
+    fd = os.open(path, os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK | os.O_CLOEXEC)
+    with os.fdopen(fd, "rb") as f:
+        if not stat.S_ISREG(os.fstat(fd).st_mode):
+            raise OSError(f"{path} is not a regular file")
+        data = f.read(limit + 1)
+    if len(data) > limit:
+        return data[:limit] if truncate else None
+    return data
 
 
 def write_json_atomic(path: Path, data: Any, mode: int | None = None) -> None:

@@ -96,3 +96,21 @@ def test_scopes_and_references():
     assert path_prefix("user:ann") == "" and path_prefix("common") == "common/"
     with pytest.raises(ScopeError):
         path_prefix("user:../x")
+
+
+def test_a_template_with_an_alias_bomb_is_refused_not_expanded(tmp_path):
+    templates = tmp_path / "templates"
+    shutil.copytree(TEMPLATES / "blank", templates / "bomb")
+    levels = ["a: &a [x,x,x,x,x,x,x,x,x]"]
+    levels += [
+        f"{c}: &{c} [{','.join([f'*{p}'] * 9)}]"
+        for p, c in zip("abcdefgh", "bcdefghi", strict=True)
+    ]
+    (templates / "bomb" / "dt.yaml").write_text(
+        "title: Bomb\nlifecycle: {execute: lifecycle/execute.ipynb}\n" + "\n".join(levels) + "\n"
+    )
+    assert "bomb" not in {t["name"] for t in list_templates(templates)}
+    with pytest.raises(AuthoringError) as e:
+        create_dt(tmp_path / "lib", templates, "twin", template="bomb")
+    assert e.value.field == "template" and "expand" in e.value.message
+    assert not (tmp_path / "lib" / "digital_twins" / "twin").exists()
