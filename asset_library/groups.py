@@ -9,6 +9,8 @@ from urllib.parse import quote
 
 from tornado.httpclient import AsyncHTTPClient, HTTPClientError
 
+from .errors import HUB_UNREACHABLE, APIError
+
 
 class HubGroups:
     """Looks up group membership, cached briefly so a search costs no hub round trip."""
@@ -33,7 +35,12 @@ class HubGroups:
                     request_timeout=10,
                 )
                 groups = sorted(json.loads(resp.body).get("groups") or [])
-            except (HTTPClientError, OSError, ValueError):
-                groups = hit[1] if hit else []
+            except (HTTPClientError, OSError, ValueError) as e:
+                down = isinstance(e, OSError) or getattr(e, "code", 0) in (599, 502, 503, 504)
+                if hit:
+                    groups = hit[1]  # the last answer, rather than none
+                elif down:
+                    # no groups would hide the group libraries as if they did not exist
+                    raise APIError(503, HUB_UNREACHABLE) from None
         self._cache[user] = (now, groups)
         return groups

@@ -2,18 +2,23 @@
 
 from __future__ import annotations
 
-import json
 import mimetypes
 import os
+import stat
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
+from functools import partial
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
+from urllib.parse import quote
 
 from tornado import web
+from tornado.ioloop import IOLoop
 
 from .auth import LIBRARY_READ, LIBRARY_WRITE, LibraryAuthenticated
 from .authoring import AuthoringError, create_dt, list_templates
 from .catalog import ASSET_TYPES, visible
-from .errors import APIError, json_object
+from .errors import APIError, dumps, json_object
 from .fsutil import PathOutsideRoot, confined
 from .manifest import ASSET_MANIFEST, DT_MANIFEST, read_manifest
 from .scopes import (
@@ -31,7 +36,23 @@ MAX_LIMIT = 200
 MAX_NAME = 255
 MAX_PATH = 4096
 MAX_TREE = 1000
+MAX_ASSETS = 200
 CHUNK = 64 * 1024
+WORKERS = 4
+T = TypeVar("T")
+
+
+def pool(settings: dict, name: str) -> ThreadPoolExecutor:
+    """A bounded thread pool kept in the application's settings, made on first use.
+
+    ``library_pool`` runs the slow work (parsing, validation, file trees, writes,
+    rebuilds); ``library_read_pool`` runs index reads, so searches never queue behind
+    slow work.
+    """
+    found = settings.get(name)
+    if found is None:
+        found = settings[name] = ThreadPoolExecutor(WORKERS, thread_name_prefix=name)
+    return found
 
 
 class LibraryHandler(LibraryAuthenticated, web.RequestHandler):
@@ -57,10 +78,22 @@ class LibraryHandler(LibraryAuthenticated, web.RequestHandler):
             shown = value.decode("utf-8", errors="backslashreplace")
             raise APIError(400, f"path {shown!r} is not UTF-8", path=shown) from None
 
+    async def work(self, fn: Callable[..., T], *args: Any, **kwargs: Any) -> T:
+        """Run slow work (files, parsing, validation, writes) off the event loop."""
+        return await IOLoop.current().run_in_executor(
+            pool(self.settings, "library_pool"), partial(fn, *args, **kwargs)
+        )
+
+    async def read(self, fn: Callable[..., T], *args: Any, **kwargs: Any) -> T:
+        """Run an index read off the event loop, beside (not behind) slow work."""
+        return await IOLoop.current().run_in_executor(
+            pool(self.settings, "library_read_pool"), partial(fn, *args, **kwargs)
+        )
+
     def write_json(self, data: Any, status: int = 200) -> None:
         self.set_status(status)
         self.set_header("Content-Type", "application/json")
-        self.finish(json.dumps(data, default=str))
+        self.finish(dumps(data))
 
     def write_error(self, status_code: int, **kwargs: Any) -> None:
         exc = kwargs.get("exc_info", (None, None, None))[1]
@@ -69,7 +102,7 @@ class LibraryHandler(LibraryAuthenticated, web.RequestHandler):
         else:
             body = {"status": status_code, "message": self._reason}
         self.set_header("Content-Type", "application/json")
-        self.finish(json.dumps(body))
+        self.finish(dumps(body))
 
     def json_body(self) -> dict[str, Any]:
         return json_object(self.request.body)
@@ -107,7 +140,7 @@ class WhoAmIHandler(LibraryHandler):
     """``GET api/me``: who the library thinks is asking, with scopes and libraries."""
 
     async def get(self) -> None:
-        user = self.require(LIBRARY_READ)
+        user = await self.require(LIBRARY_READ)
         scopes = sorted(s for s in user.get("scopes", []) if s.startswith("custom:library"))
         keys = await self.visible_keys(user)
         self.write_json({"name": user["name"], "scopes": scopes, "libraries": keys})
@@ -117,7 +150,7 @@ class SearchHandler(LibraryHandler):
     """``GET api/search``: text, filters, sort, cursor pagination and facets."""
 
     async def get(self) -> None:
-        user = self.require(LIBRARY_READ)
+        user = await self.require(LIBRARY_READ)
         q = self.get_argument("q", None)
         if q is not None and len(q) > 500:
             raise APIError(400, "q is longer than 500 characters", field="q")
@@ -135,9 +168,11 @@ class SearchHandler(LibraryHandler):
         limit_arg = self.get_argument("limit", "50")
         if not limit_arg.isdigit() or not 1 <= int(limit_arg) <= MAX_LIMIT:
             raise APIError(400, f"limit must be 1..{MAX_LIMIT}", field="limit")
+        keys = await self.visible_keys(user)
         try:
-            result = self.index.search(
-                await self.visible_keys(user),
+            result = await self.read(
+                self.index.search,
+                keys,
                 q=q or None,
                 types=types,
                 scope=scope_key,
@@ -157,8 +192,9 @@ class AssetsHandler(LibraryHandler):
     """``GET api/assets``: the first page of everything the user may read, by title."""
 
     async def get(self) -> None:
-        user = self.require(LIBRARY_READ)
-        result = self.index.search(await self.visible_keys(user), sort="title", limit=MAX_LIMIT)
+        user = await self.require(LIBRARY_READ)
+        keys = await self.visible_keys(user)
+        result = await self.read(self.index.search, keys, sort="title", limit=MAX_LIMIT)
         self.write_json({"assets": [self.present(i, user) for i in result["items"]]})
 
 
@@ -177,7 +213,7 @@ class AssetHandlerBase(LibraryHandler):
             folder = confined(library_root(self.data_dir, key), asset_type, name)
         except PathOutsideRoot as e:
             raise APIError(400, str(e), path=name) from None
-        item = self.index.get(key, asset_type, name)
+        item = await self.read(self.index.get, key, asset_type, name)
         if item is None or not (folder.exists() and visible(folder.name)):
             raise APIError(
                 404, f"no asset {scope}/{asset_type}/{name}", path=f"{asset_type}/{name}"
@@ -189,20 +225,10 @@ class AssetDetailHandler(AssetHandlerBase):
     """``GET api/assets/<scope>/<type>/<name>``: manifest, README, files, problems, relations."""
 
     async def get(self, scope: str, asset_type: str, name: str) -> None:
-        user = self.require(LIBRARY_READ)
+        user = await self.require(LIBRARY_READ)
         key, folder, item = await self.asset(user, scope, asset_type, name)
         detail = self.present(item, user)
-        manifest_name = DT_MANIFEST if asset_type == "digital_twins" else ASSET_MANIFEST
-        manifest = read_manifest(folder / manifest_name) if folder.is_dir() else None
-        detail["manifest"] = manifest.data if manifest else {}
-        problems = [
-            {"file": manifest_name, "line": None, "field": "", "message": p}
-            for p in (manifest.problems if manifest else [])
-        ]
-        if manifest and not manifest.problems:
-            problems += [p.to_dict() for p in validate_manifest(manifest, asset_type)]
-        detail["problems"] = problems
-        detail["files"] = file_tree(folder)
+        detail.update(await self.work(read_detail, folder, asset_type))
         detail["relations"] = await relations(self, user, key, asset_type, name, detail)
         self.write_json(detail)
 
@@ -211,7 +237,7 @@ class RelationsHandler(AssetHandlerBase):
     """``GET api/assets/<scope>/<type>/<name>/relations``: uses (resolved) and used by."""
 
     async def get(self, scope: str, asset_type: str, name: str) -> None:
-        user = self.require(LIBRARY_READ)
+        user = await self.require(LIBRARY_READ)
         key, _, item = await self.asset(user, scope, asset_type, name)
         self.write_json(await relations(self, user, key, asset_type, name, item))
 
@@ -220,7 +246,7 @@ class FileHandler(AssetHandlerBase):
     """``GET api/assets/<scope>/<type>/<name>/files/<path>``: one file, streamed."""
 
     async def get(self, scope: str, asset_type: str, name: str, path: str) -> None:
-        user = self.require(LIBRARY_READ)
+        user = await self.require(LIBRARY_READ)
         _, folder, _ = await self.asset(user, scope, asset_type, name)
         if len(path) > MAX_PATH or any(len(p) > MAX_NAME for p in path.split("/")):
             raise APIError(400, f"path {path[:80]!r}... is too long", path=path[:255])
@@ -240,24 +266,30 @@ class FileHandler(AssetHandlerBase):
                 target = confined(folder, path)
             except PathOutsideRoot:
                 raise APIError(403, f"path {path!r} is outside its asset", path=path) from None
-        if not target.is_file():
-            raise APIError(404, f"no file {path!r} in {name}", path=path)
-        kind = mimetypes.guess_type(target.name)[0] or "application/octet-stream"
-        self.set_header("Content-Type", kind)
-        self.set_header("Content-Length", str(target.stat().st_size))
-        self.set_header("Content-Disposition", f'attachment; filename="{target.name}"')
-        with open(target, "rb") as f:
-            while chunk := f.read(CHUNK):
+        try:
+            f = await self.read(open_regular, target)
+        except OSError:
+            raise APIError(404, f"no file {path!r} in {name}", path=path) from None
+        try:
+            remaining = os.fstat(f.fileno()).st_size  # what is sent, even if it grows
+            kind = mimetypes.guess_type(target.name)[0] or "application/octet-stream"
+            self.set_header("Content-Type", kind)
+            self.set_header("Content-Length", str(remaining))
+            self.set_header("Content-Disposition", attachment(target.name))
+            while remaining > 0 and (chunk := await self.read(f.read, min(CHUNK, remaining))):
+                remaining -= len(chunk)
                 self.write(chunk)
                 await self.flush()
+        finally:
+            f.close()
         self.finish()
 
 
 class ValidateHandler(LibraryHandler):
     """``POST api/validate`` with ``{type, text, file}``: problems of a manifest being edited."""
 
-    def post(self) -> None:
-        self.require(LIBRARY_READ)
+    async def post(self) -> None:
+        await self.require(LIBRARY_READ)
         body = self.json_body()
         asset_type = body.get("type", "digital_twins")
         if asset_type not in ASSET_TYPES:
@@ -268,32 +300,41 @@ class ValidateHandler(LibraryHandler):
         if len(text) > 1 << 20:
             raise APIError(413, "manifest larger than 1 MiB", field="text")
         default = DT_MANIFEST if asset_type == "digital_twins" else ASSET_MANIFEST
-        problems = validate_text(text, asset_type, str(body.get("file") or default))
+        file = body.get("file") or default
+        if not isinstance(file, str) or len(file) > MAX_NAME:
+            raise APIError(400, "file must be a file name", field="file")
+        problems = await self.work(validate_text, text, asset_type, file)
         self.write_json({"valid": not problems, "problems": [p.to_dict() for p in problems]})
 
 
 class TemplatesHandler(LibraryHandler):
     """``GET api/templates``: what a new DT can start from."""
 
-    def get(self) -> None:
-        self.require(LIBRARY_READ)
-        self.write_json({"templates": list_templates(self.data_dir / "common" / "templates")})
+    async def get(self) -> None:
+        await self.require(LIBRARY_READ)
+        templates = await self.work(list_templates, self.data_dir / "common" / "templates")
+        self.write_json({"templates": templates})
 
 
 class CreateDTHandler(LibraryHandler):
     """``POST api/digital_twins``: a new DT in the user's library, from a template and assets."""
 
     async def post(self) -> None:
-        user = self.require(LIBRARY_WRITE)
+        user = await self.require(LIBRARY_WRITE)
         body = self.json_body()
         keys = await self.visible_keys(user)
-        for text in body.get("assets") or []:
+        assets = body.get("assets") or []
+        if not isinstance(assets, list) or len(assets) > MAX_ASSETS:
+            raise APIError(
+                400, f"assets must be a list of at most {MAX_ASSETS} references", field="assets"
+            )
+        for text in assets:
             try:
                 ref = parse_ref(text)
             except ValueError as e:
                 raise APIError(400, str(e), field="assets") from None
             key = key_for_token(ref.scope, user["name"])
-            if key not in keys or self.index.get(key, ref.type, ref.name) is None:
+            if key not in keys or await self.read(self.index.get, key, ref.type, ref.name) is None:
                 raise APIError(
                     400,
                     f"asset {text!r} is not in a library you can read",
@@ -302,30 +343,31 @@ class CreateDTHandler(LibraryHandler):
                 )
         root = library_root(self.data_dir, user_key(user["name"]))
         try:
-            folder = create_dt(
+            folder = await self.work(
+                create_dt,
                 root,
                 self.data_dir / "common" / "templates",
                 body.get("name"),
                 title=body.get("title"),
                 description=body.get("description"),
                 template=body.get("template"),
-                assets=body.get("assets") or [],
+                assets=assets,
             )
         except AuthoringError as e:
             raise APIError(e.status, e.message, field=e.field) from None
-        self.index.refresh([folder])
-        item = self.index.get(user_key(user["name"]), "digital_twins", folder.name)
+        await self.work(self.index.refresh, [folder])
+        item = await self.read(self.index.get, user_key(user["name"]), "digital_twins", folder.name)
         self.write_json(self.present(item, user) if item else {"name": folder.name}, 201)
 
 
 class ReindexHandler(LibraryHandler):
     """``POST api/reindex``: rebuild the index from the files (admins only)."""
 
-    def post(self) -> None:
-        user = self.require(LIBRARY_READ)
+    async def post(self) -> None:
+        user = await self.require(LIBRARY_READ)
         if not user.get("admin"):
             raise APIError(403, "only admins may rebuild the index")
-        self.write_json({"assets": self.index.rebuild()})
+        self.write_json({"assets": await self.work(self.index.rebuild)})
 
 
 class OpenAPIHandler(LibraryHandler):
@@ -338,6 +380,23 @@ class OpenAPIHandler(LibraryHandler):
 class NotFoundHandler(LibraryHandler):
     def prepare(self) -> None:
         raise APIError(404, f"no such endpoint: {self.request.path}")
+
+
+def read_detail(folder: Path, asset_type: str) -> dict[str, Any]:
+    """The parts of an asset's detail read from disk: manifest, problems, files."""
+    manifest_name = DT_MANIFEST if asset_type == "digital_twins" else ASSET_MANIFEST
+    manifest = read_manifest(folder / manifest_name) if folder.is_dir() else None
+    problems = [
+        {"file": manifest_name, "line": None, "field": "", "message": p}
+        for p in (manifest.problems if manifest else [])
+    ]
+    if manifest and not manifest.problems:
+        problems += [p.to_dict() for p in validate_manifest(manifest, asset_type)]
+    return {
+        "manifest": manifest.data if manifest else {},
+        "problems": problems,
+        "files": file_tree(folder),
+    }
 
 
 def file_tree(folder: Path) -> list[dict[str, Any]]:
@@ -362,11 +421,38 @@ def file_tree(folder: Path) -> list[dict[str, Any]]:
     return out
 
 
+def open_regular(path: Path):
+    """A regular file opened for reading (OSError for anything else)."""
+    f = open(path, "rb")  # noqa: SIM115 (closed by the caller)
+    if not stat.S_ISREG(os.fstat(f.fileno()).st_mode):
+        f.close()
+        raise IsADirectoryError(str(path))
+    return f
+
+
+def attachment(name: str) -> str:
+    """A Content-Disposition for any file name: UTF-8 form, then a plain ASCII one."""
+    plain = "".join(c if c.isascii() and c.isprintable() and c not in '"\\' else "_" for c in name)
+    return f"attachment; filename*=UTF-8''{quote(name, safe='')}; filename=\"{plain}\""
+
+
 async def relations(
     handler: LibraryHandler, user: dict, key: str, asset_type: str, name: str, item: dict
 ) -> dict[str, Any]:
     """A DT's assets, resolved (missing ones flagged), and the DTs that use this asset."""
     keys = await handler.visible_keys(user)
+    return await handler.read(_relations, handler, user, keys, key, asset_type, name, item)
+
+
+def _relations(
+    handler: LibraryHandler,
+    user: dict,
+    keys: list[str],
+    key: str,
+    asset_type: str,
+    name: str,
+    item: dict,
+) -> dict[str, Any]:
     owner = key[5:] if key.startswith("user:") else user["name"]
     uses = []
     for text in item.get("uses") or []:
