@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import math
 import os
 import sys
 import time
@@ -68,7 +69,10 @@ def parse_param(text: str) -> tuple[str, Any]:
     key, sep, value = text.partition("=")
     if not sep or not key.strip():
         raise argparse.ArgumentTypeError(f"expected key=value, got {text!r}")
-    return key.strip(), parse_value(value)
+    typed = parse_value(value)
+    if isinstance(typed, float) and not math.isfinite(typed):
+        raise argparse.ArgumentTypeError(f"{key.strip()}: {value!r} is not a finite number")
+    return key.strip(), typed
 
 
 def positive_seconds(text: str) -> float:
@@ -77,7 +81,7 @@ def positive_seconds(text: str) -> float:
         value = float(text)
     except ValueError:
         value = 0.0
-    if not value > 0:
+    if not (value > 0 and math.isfinite(value)):
         raise argparse.ArgumentTypeError(f"expected a positive number of seconds, got {text!r}")
     return value
 
@@ -221,7 +225,7 @@ class Client:
         query = {k: v for k, v in query.items() if v is not None}
         if query:
             url += "?" + urllib.parse.urlencode(query)
-        data = None if body is None else json.dumps(body).encode()
+        data = None if body is None else json.dumps(body, allow_nan=False).encode()
         req = urllib.request.Request(url, data=data, method=method)
         req.add_header("Authorization", f"token {self.token}")
         req.add_header("Accept", "application/json")

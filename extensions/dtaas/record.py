@@ -18,8 +18,8 @@ def _plain(value: Any) -> Any:
     """Turn numpy scalars, arrays and small tables into plain JSON values."""
     if hasattr(value, "to_dict") and hasattr(value, "columns"):  # a pandas DataFrame
         return {str(k): _plain(v) for k, v in value.to_dict(orient="list").items()}
-    if hasattr(value, "tolist"):  # numpy arrays and scalars
-        return value.tolist()
+    if hasattr(value, "tolist"):  # numpy arrays and scalars: their NaNs too
+        return _plain(value.tolist())
     if isinstance(value, dict):
         return {str(k): _plain(v) for k, v in value.items()}
     if isinstance(value, (list, tuple)):
@@ -34,7 +34,7 @@ def record(name: str, value: Any) -> None:
     if not isinstance(name, str) or not name:
         raise ValueError("record name must be a non-empty string")
     plain = _plain(value)
-    text = json.dumps(plain)
+    text = json.dumps(plain, allow_nan=False)
     if len(text) > MAX_RECORD_BYTES:
         raise ValueError(f"recorded value {name!r} is larger than {MAX_RECORD_BYTES} bytes")
     from IPython.display import display

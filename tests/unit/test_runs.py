@@ -92,3 +92,12 @@ def test_runs_left_running_by_a_dead_process_become_interrupted(workspace):
     RunManager(workspace).recover()
     again = RunStore(workspace).get(record.id)
     assert again.status == "failed" and again.error == "interrupted"
+
+
+def test_recorded_values_never_carry_nan():
+    import numpy as np
+
+    from dtaas.record import _plain
+
+    assert _plain(np.array([1.0, np.nan, np.inf])) == [1.0, None, None]
+    assert _plain({"a": np.float64("nan"), "b": [np.array([np.inf])]}) == {"a": None, "b": [[None]]}
