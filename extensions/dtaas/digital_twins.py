@@ -3,15 +3,19 @@
 from __future__ import annotations
 
 import hashlib
+import os
 import re
+import stat
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-import jsonschema
-
+from asset_library.errors import APIError
 from asset_library.fsutil import PathOutsideRoot, confined
 from asset_library.manifest import DT_MANIFEST, read_manifest
+from asset_library.validation import Problem, parameter_schema_problems, parameter_validator
+
+from .jsonsafe import dotted, non_finite, shorten
 
 NAME_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$")
 # each scope's library root, relative to the workspace; common/ is a link to the
@@ -19,14 +23,17 @@ NAME_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$")
 SCOPE_ROOTS = {"private": ".", "common": "common"}
 
 
-class RequestError(ValueError):
-    """A request names something missing (404) or invalid (400); ``fields`` say which."""
+class RequestError(APIError):
+    """A request names something missing (404), invalid (400) or out of bounds (403).
 
-    def __init__(self, status: int, message: str, **fields: Any):
-        super().__init__(message)
-        self.status = status
-        self.message = message
-        self.fields = fields
+    The runtime's one domain error: ``fields`` name what is at fault (``dt``,
+    ``field``, ``errors``, ``path``...) and go into the JSON body beside ``status``
+    and ``message``; the library's own errors (APIError) render the same way.
+    """
+
+    @property
+    def status(self) -> int:
+        return self.status_code
 
 
 @dataclass(frozen=True)
@@ -35,6 +42,8 @@ class DigitalTwin:
     scope: str
     folder: Path
     manifest: dict[str, Any]
+    # what is wrong with the parameter schema; a run, a validation or a save is refused
+    problems: tuple[Problem, ...] = ()
 
     @property
     def steps(self) -> list[str]:
@@ -49,28 +58,43 @@ class DigitalTwin:
     def content_hash(self) -> str:
         """sha256 over the DT's files (paths and bytes), to tell which version ran."""
         digest = hashlib.sha256()
-        for path in sorted(self.folder.rglob("*")):
-            rel = path.relative_to(self.folder)
-            if any(part.startswith(".") for part in rel.parts) or not path.is_file():
+        for rel in sorted(_plain_files(self.folder)):
+            try:
+                fd = os.open(self.folder / rel, os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK)
+            except OSError:
                 continue
-            digest.update(str(rel).encode() + b"\0")
-            digest.update(path.read_bytes())
-            digest.update(b"\0")
+            with os.fdopen(fd, "rb") as f:
+                if not stat.S_ISREG(os.fstat(f.fileno()).st_mode):
+                    continue
+                digest.update(str(rel).encode() + b"\0")
+                while chunk := f.read(1 << 20):
+                    digest.update(chunk)
+                digest.update(b"\0")
         return f"sha256:{digest.hexdigest()}"
 
     def describe_steps(self) -> list[dict[str, str]]:
         out = []
-        for name, entry in (self.manifest.get("lifecycle") or {}).items():
+        lifecycle = self.manifest.get("lifecycle")
+        for name, entry in (lifecycle if isinstance(lifecycle, dict) else {}).items():
             desc = entry.get("description", "") if isinstance(entry, dict) else ""
             out.append({"name": str(name), "description": str(desc)})
         return out
 
     def notebook(self, step: str) -> Path:
         """The step's notebook, kept inside the DT's folder."""
+        if not self.steps:
+            raise RequestError(
+                400,
+                f"digital twin {self.name!r} declares no lifecycle steps in {DT_MANIFEST}",
+                dt=self.name,
+                field="lifecycle",
+                step=shorten(step, 80),
+            )
         if step not in self.steps:
             raise RequestError(
                 400,
-                f"digital twin {self.name!r} has no step {step!r}; it has {', '.join(self.steps)}",
+                f"digital twin {self.name!r} has no step {shorten(step, 80)!r};"
+                f" it has {', '.join(self.steps)}",
                 dt=self.name,
                 step=step,
             )
@@ -87,11 +111,48 @@ class DigitalTwin:
         return path
 
 
+def _plain_files(folder: Path) -> list[Path]:
+    """Files under ``folder`` (relative), not hidden, never through a link."""
+    found = []
+    for dirpath, dirnames, filenames in os.walk(folder, followlinks=False):
+        dirnames[:] = [d for d in dirnames if not d.startswith(".")]
+        base = Path(dirpath).relative_to(folder)
+        for name in filenames:
+            path = Path(dirpath) / name
+            if name.startswith(".") or path.is_symlink():
+                continue
+            found.append(base / name)
+    return found
+
+
+def schema_problems(manifest: dict[str, Any], text: str = "") -> list[Problem]:
+    """What is wrong with a DT's parameter schema, each problem naming its field."""
+    schema = manifest.get("parameters")
+    if schema is None:
+        return []
+    if not isinstance(schema, dict):
+        return [Problem(DT_MANIFEST, None, "parameters", "must be a JSON Schema object")]
+    problems = parameter_schema_problems(schema, file=DT_MANIFEST, text=text)
+    where = non_finite(schema)
+    if where is not None:
+        problems.append(
+            Problem(
+                DT_MANIFEST,
+                None,
+                dotted(["parameters", *where]),
+                "is not a finite number (NaN and infinity are not JSON)",
+            )
+        )
+    return problems
+
+
 def find_dt(workspace: Path, name: Any, scope: Any = None) -> DigitalTwin:
     """Locate DT ``name`` in the private library, else the common one (or the given scope)."""
     if not isinstance(name, str) or not NAME_RE.match(name):
+        name = shorten(name, 80)
         raise RequestError(400, f"dt {name!r} is not a valid digital twin name", dt=name)
     if scope is not None and scope not in SCOPE_ROOTS:
+        scope = shorten(scope, 80)
         raise RequestError(
             400, f"scope {scope!r} is not one of {', '.join(SCOPE_ROOTS)}", scope=scope
         )
@@ -99,20 +160,49 @@ def find_dt(workspace: Path, name: Any, scope: Any = None) -> DigitalTwin:
         try:
             libroot = confined(workspace / SCOPE_ROOTS[candidate], "digital_twins")
             folder = confined(libroot, name)
+            manifest_path = confined(folder, DT_MANIFEST)
         except PathOutsideRoot:
+            continue  # a link out of its library is no DT of this workspace
+        if folder.parent != libroot or not manifest_path.is_file():
             continue
-        if folder.parent != libroot or not (folder / DT_MANIFEST).is_file():
-            continue
-        manifest = read_manifest(folder / DT_MANIFEST)
+        manifest = read_manifest(manifest_path)
         if manifest.problems:
-            raise RequestError(400, "; ".join(manifest.problems), dt=name)
-        return DigitalTwin(name=name, scope=candidate, folder=folder, manifest=manifest.data)
+            raise RequestError(400, "; ".join(manifest.problems), dt=name, file=DT_MANIFEST)
+        try:
+            text = manifest_path.read_text(encoding="utf-8")
+        except (OSError, UnicodeDecodeError):
+            text = ""
+        return DigitalTwin(
+            name=name,
+            scope=candidate,
+            folder=folder,
+            manifest=manifest.data,
+            problems=tuple(schema_problems(manifest.data, text)),
+        )
     raise RequestError(404, f"no digital twin named {name!r}", dt=name)
 
 
 def _default_params(schema: dict[str, Any]) -> dict[str, Any]:
-    props = schema.get("properties") or {}
+    props = schema.get("properties")
+    if not isinstance(props, dict):
+        return {}
     return {k: v["default"] for k, v in props.items() if isinstance(v, dict) and "default" in v}
+
+
+def check_schema(dt: DigitalTwin) -> None:
+    """Refuse to use a parameter schema with problems: 400 naming the first field."""
+    if not dt.problems:
+        return
+    first = dt.problems[0]
+    raise RequestError(
+        400,
+        f"digital twin {dt.name!r} has an invalid parameter schema: {first.message_line()}",
+        dt=dt.name,
+        field=first.field,
+        file=first.file,
+        line=first.line,
+        problems=[p.to_dict() for p in dt.problems],
+    )
 
 
 def resolve_parameters(dt: DigitalTwin, given: Any) -> dict[str, Any]:
@@ -124,35 +214,61 @@ def resolve_parameters(dt: DigitalTwin, given: Any) -> dict[str, Any]:
         given = {}
     if not isinstance(given, dict):
         raise RequestError(400, "parameters must be an object", field="parameters")
+    check_schema(dt)
     schema = dt.parameter_schema
     params = {**_default_params(schema), **given}
     errors = []
-    props = schema.get("properties") or {}
+    for key, value in params.items():
+        where = non_finite(value)
+        if where is not None:
+            errors.append(
+                {
+                    "parameter": key,
+                    "pointer": "/" + "/".join(str(p) for p in [key, *where]),
+                    "message": "is not a finite number (NaN and infinity are not allowed)",
+                }
+            )
+    if errors:  # the schema would let NaN through every bound: refuse it first
+        raise _invalid(dt, errors)
+    props = schema.get("properties")
+    props = props if isinstance(props, dict) else {}
     if schema.get("additionalProperties", True) is False:
         for key in given:
             if key not in props:
                 errors.append(
                     {"parameter": key, "pointer": f"/{key}", "message": "unknown parameter"}
                 )
-    validator = jsonschema.Draft202012Validator(schema)
-    for err in validator.iter_errors(params):
+    try:
+        found = list(parameter_validator(schema).iter_errors(params))
+    except Exception as e:  # noqa: BLE001 (whatever the schema check missed is the DT's fault)
+        raise RequestError(
+            400,
+            shorten(f"the parameter schema of {dt.name!r} cannot be applied: {e}"),
+            dt=dt.name,
+            field="parameters",
+        ) from None
+    for err in found:
         if err.validator == "additionalProperties":
             continue
         path = list(err.absolute_path)
         name = str(path[0]) if path else ""
         errors.append(
             {
-                "parameter": name,
-                "pointer": "/" + "/".join(str(p) for p in path),
-                "message": err.message,
+                "parameter": shorten(name, 80),
+                "pointer": shorten("/" + "/".join(str(p) for p in path), 200),
+                "message": shorten(err.message),
             }
         )
     if errors:
-        names = ", ".join(sorted({e["parameter"] for e in errors if e["parameter"]}))
-        raise RequestError(
-            400,
-            f"invalid parameters for {dt.name!r}: {names or 'see errors'}",
-            dt=dt.name,
-            errors=errors,
-        )
+        raise _invalid(dt, errors)
     return params
+
+
+def _invalid(dt: DigitalTwin, errors: list[dict[str, str]]) -> RequestError:
+    names = ", ".join(sorted({e["parameter"] for e in errors if e["parameter"]}))
+    return RequestError(
+        400,
+        shorten(f"invalid parameters for {dt.name!r}: {names or 'see errors'}"),
+        dt=dt.name,
+        errors=errors,
+    )

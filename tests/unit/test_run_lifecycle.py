@@ -92,6 +92,113 @@ def test_a_killed_kernel_fails_the_run(workspace):
     assert "kernel died" in record.error.lower() or "dead" in record.error.lower()
 
 
+def test_a_killed_kernel_names_the_cell_that_ran(workspace):
+    write_dt(
+        workspace,
+        "suicide2",
+        ["x = 1", "import os, signal\nos.kill(os.getpid(), signal.SIGKILL)", "y = 2"],
+    )
+    record = run_request(RunManager(workspace), {"dt": "suicide2"})
+    assert record.status == "failed"
+    # cell is the notebook's cell index, as for a cell that raised; the message counts code cells
+    assert record.cell == 1 and record.step_results[0].cell == 1
+    assert "code cell 2 (import os, signal)" in record.error
+    assert "code cell 2" in record.step_results[0].error
+
+
+def test_a_timed_out_step_names_the_cell_that_ran(workspace):
+    write_dt(workspace, "sleepy2", ["x = 1", "import time\ntime.sleep(120)"])
+    record = run_request(RunManager(workspace), {"dt": "sleepy2", "timeout": 3})
+    assert record.status == "failed" and record.cell == 1
+    assert "timed out after 3 s in code cell 2 (import time)" in record.error
+
+
+def test_a_dt_without_lifecycle_names_the_manifest_problem(workspace):
+    folder = workspace / "digital_twins" / "idle"
+    folder.mkdir(parents=True)
+    (folder / "dt.yaml").write_text("name: idle\n")
+    with pytest.raises(RequestError) as e:
+        RunManager(workspace).submit({"dt": "idle"})
+    assert e.value.status == 400 and e.value.fields["field"] == "lifecycle"
+    assert e.value.message == "digital twin 'idle' declares no lifecycle steps in dt.yaml"
+    assert list((workspace / "runs").iterdir()) == []
+
+
+@pytest.mark.parametrize("timeout", [float("nan"), float("inf"), -float("inf")])
+def test_non_finite_timeouts_are_refused(workspace, timeout):
+    with pytest.raises(RequestError) as e:
+        RunManager(workspace).submit({"dt": "mass-spring-damper", "timeout": timeout})
+    assert e.value.status == 400 and e.value.fields["field"] == "timeout"
+    assert list((workspace / "runs").iterdir()) == []
+
+
+@pytest.mark.parametrize("value", [float("nan"), float("inf"), [1.0, float("-inf")]])
+def test_non_finite_parameters_are_refused(workspace, value):
+    write_dt(workspace, "free", ["x = 1"], {"type": "object"})
+    with pytest.raises(RequestError) as e:
+        RunManager(workspace).submit({"dt": "free", "parameters": {"m1": value}})
+    assert e.value.status == 400
+    assert [err["parameter"] for err in e.value.fields["errors"]] == ["m1"]
+    assert list((workspace / "runs").iterdir()) == []
+
+
+def test_non_finite_configurations_and_defaults_are_refused(workspace):
+    folder = write_dt(
+        workspace,
+        "nanny",
+        ["x = 1"],
+        {"type": "object", "properties": {"k": {"type": "number", "default": 1.0}}},
+    )
+    (folder / "configs").mkdir()
+    (folder / "configs" / "bad.yaml").write_text("k: .nan\n")
+    (folder / "configs" / "good.yaml").write_text("k: 2.0\n")
+    store = ConfigStore(workspace)
+    dt = find_dt(workspace, "nanny")
+    assert [c.name for c in store.list(dt)] == ["good"]
+    with pytest.raises(RequestError) as e:
+        store.get(dt, "bad")
+    assert e.value.status == 400 and e.value.fields["field"] == "k"
+    with pytest.raises(RequestError) as e:
+        RunManager(workspace).submit({"dt": "nanny", "config": "bad"})
+    assert e.value.status == 400 and e.value.fields["config"] == "bad"
+    with pytest.raises(RequestError) as e:
+        store.put(dt, "worse", {"k": float("inf")})
+    assert e.value.status == 400 and e.value.fields["errors"][0]["parameter"] == "k"
+    assert not (folder / "configs" / "worse.yaml").exists()
+
+    manifest = yaml.safe_load((folder / "dt.yaml").read_text())
+    (folder / "dt.yaml").write_text(
+        yaml.safe_dump(manifest).replace("default: 1.0", "default: .inf")
+    )
+    dt = find_dt(workspace, "nanny")
+    for attempt in (
+        lambda: RunManager(workspace).submit({"dt": "nanny"}),
+        lambda: store.put(dt, "other", {}),
+    ):
+        with pytest.raises(RequestError) as e:
+            attempt()
+        assert e.value.status == 400
+        assert e.value.fields["field"] == "parameters.properties.k.default"
+    assert list((workspace / "runs").iterdir()) == []
+
+
+def test_run_records_on_disk_are_strict_json(workspace):
+    import json
+    import math
+
+    manager = RunManager(workspace)
+    record = run_request(manager, {"dt": "mass-spring-damper", "step": "create"})
+    record.recorded = {"x": math.nan, "y": [math.inf, 1.0]}
+    manager.store.save(record)
+    text = (workspace / record.dir / "run.json").read_text()
+
+    def refuse(name):
+        raise ValueError(f"{name} in run.json")
+
+    data = json.loads(text, parse_constant=refuse)
+    assert data["recorded"] == {"x": None, "y": [None, 1.0]}
+
+
 def test_log_streams_cell_output(workspace):
     write_dt(workspace, "chatty", ["for i in range(3):\n    print('line', i)"])
     manager = RunManager(workspace)

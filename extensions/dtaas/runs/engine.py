@@ -44,6 +44,11 @@ class StepObserver:
         self.stop_reason: str | None = None
         self.cells_total = 0
         self.cells_done = 0
+        # the code cell running now: its index among all cells (as papermill counts),
+        # its 1-based number among code cells, and its first line of source
+        self.cell_index: int | None = None
+        self.code_cell = 0
+        self.cell_line = ""
         self._lock = threading.Lock()
 
     def started(self, client: PapermillNotebookClient, code_cells: int) -> None:
@@ -53,9 +58,19 @@ class StepObserver:
         if self.stop_reason:
             self.kill_kernel()
 
-    def cell_started(self) -> None:
+    def cell_started(self, cell_index: int | None = None, source: str = "") -> None:
+        self.cell_index = cell_index
+        self.code_cell = self.cells_done + 1
+        self.cell_line = next((line.strip() for line in source.splitlines() if line.strip()), "")
         if self.on_cell:
             self.on_cell(self.cells_done + 1, self.cells_done, self.cells_total)
+
+    def where(self) -> str:
+        """``code cell 2 (time.sleep(120))``: the cell running now, for an error message."""
+        if not self.code_cell:
+            return ""
+        line = self.cell_line if len(self.cell_line) <= 60 else self.cell_line[:57] + "..."
+        return f"code cell {self.code_cell}" + (f" ({line})" if line else "")
 
     def cell_done(self) -> None:
         self.cells_done += 1
@@ -112,9 +127,10 @@ class ObservedEngine(NBClientEngine):
 
             def cell_start(cell, cell_index=None, **kw):
                 if observer.stop_reason:  # asked to stop before the kernel could be killed
+                    observer.code_cell = 0  # between cells: none was running
                     raise StepStopped(observer.stop_reason)
                 if cell.cell_type == "code":
-                    observer.cell_started()
+                    observer.cell_started(cell_index, cell.source)
                 return on_start(cell, cell_index=cell_index, **kw)
 
             def cell_complete(cell, cell_index=None, **kw):
@@ -186,10 +202,16 @@ def execute_step(
         outcome.traceback = ANSI.sub("", "\n".join(e.traceback))
     except Exception as e:  # a kernel that died or was stopped, an unreadable notebook
         outcome.error = f"{type(e).__name__}: {e}"
-        if observer.stop_reason is None and "dead" in str(e).lower():
-            outcome.error = f"the kernel died: {e}"
+        where = observer.where()
+        if where:  # say which cell was running when it ended
+            outcome.cell = observer.cell_index
+            outcome.error = f"{where}: {outcome.error}"
+        if observer.stop_reason is None and ("dead" in str(e).lower() or "died" in str(e).lower()):
+            outcome.error = f"the kernel died while running {where or 'the notebook'}: {e}"
     if observer.stop_reason:
         outcome.stopped = observer.stop_reason
         outcome.error = observer.stop_reason
+        if observer.where() and observer.stop_reason != "cancelled":
+            outcome.error = f"{observer.stop_reason} in {observer.where()}"
     outcome.recorded = read_recorded(output)
     return outcome

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import math
 import os
 import platform
 import threading
@@ -21,7 +22,7 @@ from ..digital_twins import DigitalTwin, RequestError, find_dt, resolve_paramete
 from .engine import StepObserver, execute_step
 from .model import RunRecord, RunStatus, StepResult, new_run_id, utcnow
 from .remote import RemoteRunner
-from .store import RunStore
+from .store import RunStore, open_log
 
 KEY_PACKAGES = (
     "dtaas",
@@ -92,7 +93,8 @@ class LogStream:
     """A run's log opened for appending, for output as the kernel produces it."""
 
     def __init__(self, path: Path):
-        self._file = open(path, "a", encoding="utf-8")  # noqa: SIM115 (closed by close())
+        # never through a link: OSError if the log was replaced by one
+        self._file = os.fdopen(open_log(path), "a", encoding="utf-8")
 
     def write(self, text: str) -> int:
         self._file.write(text)
@@ -142,7 +144,7 @@ class RunManager(LoggingConfigurable):
 
     def recover(self) -> None:
         """Fail the runs a previous process left behind."""
-        for record in self.store.mark_interrupted(self.server_name):
+        for record in self.store.mark_interrupted(self.server_name, self.log):
             self.log.warning("run %s of %s was interrupted", record.id, record.dt)
 
     # --- requests -----------------------------------------------------------
@@ -163,8 +165,15 @@ class RunManager(LoggingConfigurable):
         timeout = request.get("timeout")
         if timeout is None:
             return self.default_timeout or None
-        if isinstance(timeout, bool) or not isinstance(timeout, (int, float)) or timeout <= 0:
-            raise RequestError(400, "timeout must be a positive number of seconds", field="timeout")
+        if (
+            isinstance(timeout, bool)
+            or not isinstance(timeout, (int, float))
+            or not math.isfinite(timeout)
+            or timeout <= 0
+        ):
+            raise RequestError(
+                400, "timeout must be a positive, finite number of seconds", field="timeout"
+            )
         return float(timeout)
 
     def submit(self, request: dict[str, Any]) -> RunRecord:
@@ -197,17 +206,15 @@ class RunManager(LoggingConfigurable):
             timeout=timeout,
             parent=request.get("parent") if isinstance(request.get("parent"), str) else None,
             owner=self.server_name,
-            dt_hash=dt.content_hash(),
         )
         record.progress.steps_total = len(steps)
-        folder = self.store.create(record)
+        self.store.create(record)
         record.step_results = [
-            StepResult(step=s, notebook=str((folder / f"{s}.ipynb").relative_to(self.workspace)))
-            for s in steps
+            StepResult(step=s, notebook=f"{record.dir}/{s}.ipynb") for s in steps
         ]
         self.store.save(record)
         where = f" on a new {profile} server" if profile else ""
-        self.store.log(record, f"queued {dt.scope}/{dt.name} steps {', '.join(steps)}{where}")
+        self._note(record, f"queued {dt.scope}/{dt.name} steps {', '.join(steps)}{where}")
         control = RunControl(record=record, dt=dt)
         self._active[record.id] = control
         control.task = asyncio.ensure_future(self._run(control))
@@ -224,8 +231,15 @@ class RunManager(LoggingConfigurable):
         control.cancel_requested = True
         if control.observer is not None:
             control.observer.stop("cancelled")
-        self.store.log(control.record, "cancel requested")
+        self._note(control.record, "cancel requested")
         return control.record
+
+    def _note(self, record: RunRecord, line: str) -> None:
+        """A line in the run's log; a log that cannot be written never stops the run."""
+        try:
+            self.store.log(record, line)
+        except (OSError, RequestError) as e:
+            self.log.warning("run %s: could not write its log: %s", record.id, e)
 
     # --- execution ------------------------------------------------------------
 
@@ -241,6 +255,8 @@ class RunManager(LoggingConfigurable):
                     if self._environment is None:
                         self._environment = environment()
                     record.environment = self._environment
+                    # which version of the DT ran: read off the event loop
+                    record.dt_hash = await asyncio.to_thread(control.dt.content_hash)
                     self.store.save(record)
                     if record.profile:
                         await self._run_remote(control)
@@ -260,12 +276,14 @@ class RunManager(LoggingConfigurable):
                     result.status = RunStatus.skipped.value
             record.finished = utcnow()
             # the log's last line first: a client that sees the record done reads it all
-            self.store.log(record, record.status + (f": {record.error}" if record.error else ""))
-            self.store.save(record)
+            self._note(record, record.status + (f": {record.error}" if record.error else ""))
+            try:
+                self.store.save(record)
+            except (OSError, RequestError) as e:
+                self.log.error("run %s: could not save its record: %s", record.id, e)
 
     async def _run_steps(self, control: RunControl) -> None:
         record, dt = control.record, control.dt
-        folder = self.store.folder(record)
         loop = asyncio.get_running_loop()
         stream = LogStream(self.store.log_path(record))
         try:
@@ -282,14 +300,14 @@ class RunManager(LoggingConfigurable):
                 record.progress.cell, record.progress.cells_total = 0, 0
                 result.status, result.started = RunStatus.running.value, utcnow()
                 self.store.save(record)
-                self.store.log(record, f"step {result.step} ({index + 1}/{len(record.steps)})")
+                self._note(record, f"step {result.step} ({index + 1}/{len(record.steps)})")
                 work = asyncio.ensure_future(
                     in_daemon_thread(
                         execute_step,
                         dt.notebook(result.step),
-                        self.workspace / result.notebook,
+                        self.store.file(record, f"{result.step}.ipynb"),
                         record.parameters,
-                        folder / "outputs",
+                        self.store.file(record, "outputs"),
                         self.kernel_name,
                         observer,
                         stream,
@@ -350,7 +368,7 @@ class RunManager(LoggingConfigurable):
             control.interrupted = control.cancel_requested = True
             if control.observer is not None:
                 control.observer.stop("interrupted")
-            self.store.log(control.record, "the server is stopping")
+            self._note(control.record, "the server is stopping")
         tasks = [c.task for c in self._active.values() if c.task]
         if tasks:
             await asyncio.wait(tasks, timeout=timeout)

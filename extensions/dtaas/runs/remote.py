@@ -22,7 +22,7 @@ from tornado.httpclient import AsyncHTTPClient, HTTPClientError, HTTPRequest
 from traitlets import Float, List, Unicode, default
 from traitlets.config import LoggingConfigurable
 
-from asset_library.fsutil import confined, write_bytes_atomic
+from asset_library.fsutil import PathOutsideRoot, confined, write_bytes_atomic
 
 from ..digital_twins import RequestError
 from .model import TERMINAL, RunRecord, StepResult
@@ -185,14 +185,17 @@ class RemoteRunner(LoggingConfigurable):
 
     def _adopt(self, record: RunRecord, remote: dict[str, Any], final: bool = True) -> None:
         """Copy the remote run's state into the local record, with local paths."""
-        prefix = remote["dir"]
+        prefix = remote["dir"].rstrip("/") + "/"
         local = record.dir
         record.progress.__dict__.update(remote.get("progress") or {})
         results = []
         for r in remote.get("step_results") or []:
             r = dict(r)
-            if r.get("notebook", "").startswith(prefix):
-                r["notebook"] = local + r["notebook"][len(prefix) :]
+            notebook = r.get("notebook") or ""
+            rel = notebook[len(prefix) :] if notebook.startswith(prefix) else ""
+            # only a notebook in the run's own folder, and never one that climbs out of it
+            ok = rel and not any(p in ("", ".", "..") for p in rel.split("/"))
+            r["notebook"] = f"{local}/{rel}" if ok else ""
             results.append(StepResult(**r))
         record.step_results = results
         record.environment = remote.get("environment") or {}
@@ -203,20 +206,36 @@ class RemoteRunner(LoggingConfigurable):
             record.traceback = remote.get("traceback")
 
     async def _gather(self, url: str, remote_dir: str, folder: Path) -> None:
-        """Download the remote run folder (notebooks, outputs) into the local one."""
+        """Download the remote run folder (notebooks, outputs) into the local one.
+
+        Only entries inside the remote run folder are taken, and each lands inside
+        the local one (``folder``) or not at all.
+        """
+        prefix = remote_dir.rstrip("/") + "/"
         stack = [remote_dir]
         while stack:
             current = stack.pop()
             listing = await self._fetch("GET", f"{url}api/contents/{quote(current)}?content=1")
             for entry in listing.get("content") or []:
-                rel = entry["path"][len(remote_dir) :].lstrip("/")
-                if entry["type"] == "directory":
-                    stack.append(entry["path"])
+                path = entry.get("path")
+                rel = (
+                    path[len(prefix) :] if isinstance(path, str) and path.startswith(prefix) else ""
+                )
+                if not rel or any(p in ("", ".", "..") for p in rel.split("/")):
+                    self.log.warning("not gathering %r: outside the run folder", path)
+                    continue
+                try:
+                    target = confined(folder, rel)
+                except PathOutsideRoot as e:
+                    self.log.warning("not gathering %r: %s", path, e)
+                    continue
+                if entry.get("type") == "directory":
+                    stack.append(path)
                     continue
                 if rel in (RUN_FILE, LOG_FILE):
                     continue
                 model = await self._fetch(
                     "GET",
-                    f"{url}api/contents/{quote(entry['path'])}?content=1&type=file&format=base64",
+                    f"{url}api/contents/{quote(path)}?content=1&type=file&format=base64",
                 )
-                write_bytes_atomic(confined(folder, rel), base64.b64decode(model["content"]))
+                write_bytes_atomic(target, base64.b64decode(model["content"]))

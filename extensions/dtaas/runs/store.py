@@ -1,16 +1,32 @@
-"""Run records on disk: one folder per run under the workspace's ``runs/``."""
+"""Run records on disk: one folder per run under the workspace's ``runs/``.
+
+The user can change anything in their workspace, links included, so every path
+is checked: ``runs/``, ``runs/<dt>`` and ``runs/<dt>/<id>`` must be real folders
+inside the workspace and ``run.json`` and ``run.log`` real files in them. A link
+anywhere on the way makes a run invisible (listing, lookup) or refused (writing,
+reading its log); nothing is read or written through it.
+"""
 
 from __future__ import annotations
 
+import contextlib
 import json
+import logging
+import os
+import re
+import stat
 from pathlib import Path
 
-from asset_library.fsutil import write_json_atomic
+from asset_library.fsutil import PathOutsideRoot, confined, write_bytes_atomic
 
+from ..digital_twins import NAME_RE, RequestError
+from ..jsonsafe import dumps
 from .model import TERMINAL, RunRecord, RunStatus, utcnow
 
 RUN_FILE = "run.json"
 LOG_FILE = "run.log"
+RUN_ID_RE = re.compile(r"^[0-9A-Za-z-]{1,64}$")
+MAX_RECORD_BYTES = 16 << 20
 
 
 class RunStore:
@@ -20,41 +36,86 @@ class RunStore:
         self.workspace = workspace
         self.root = workspace / "runs"
 
+    # --- paths ----------------------------------------------------------------
+
+    def _root(self) -> Path:
+        """``runs/``, resolved; a link out of the workspace raises PathOutsideRoot."""
+        return _exact(self.workspace.resolve(), "runs")
+
+    def _path(self, dt: str, run_id: str, *name: str) -> Path:
+        """``runs/<dt>/<id>[/<name>]`` with no link on the way, or PathOutsideRoot."""
+        if not isinstance(dt, str) or not NAME_RE.match(dt):
+            raise PathOutsideRoot(f"run folder {dt!r} is not a digital twin name")
+        if not isinstance(run_id, str) or not RUN_ID_RE.match(run_id):
+            raise PathOutsideRoot(f"run folder {run_id!r} is not a run id")
+        return _exact(self._root(), dt, run_id, *name)
+
+    def _refused(self, record: RunRecord, name: str = "") -> RequestError:
+        rel = f"runs/{record.dt}/{record.id}" + (f"/{name}" if name else "")
+        return RequestError(
+            403, f"{rel} is a link out of the workspace's runs", run=record.id, path=rel
+        )
+
     def folder(self, record: RunRecord) -> Path:
-        return self.root / record.dt / record.id
+        """The run's folder; 403 if it, or ``runs/<dt>``, or ``runs/`` is a link."""
+        try:
+            return self._path(record.dt, record.id)
+        except PathOutsideRoot:
+            raise self._refused(record) from None
+
+    def file(self, record: RunRecord, name: str) -> Path:
+        """A file in the run's folder (``execute.ipynb``, ``outputs/x``), checked the same way."""
+        try:
+            return self._path(record.dt, record.id, *name.split("/"))
+        except PathOutsideRoot:
+            raise self._refused(record, name) from None
+
+    def log_path(self, record: RunRecord) -> Path:
+        return self.file(record, LOG_FILE)
+
+    # --- writing ----------------------------------------------------------------
 
     def create(self, record: RunRecord) -> Path:
         folder = self.folder(record)
-        folder.mkdir(parents=True, exist_ok=False)
+        folder.parent.mkdir(parents=True, exist_ok=True)
+        folder = self.folder(record)  # made by someone else meanwhile: checked again
+        folder.mkdir(exist_ok=False)
         (folder / "outputs").mkdir()
-        record.dir = str(folder.relative_to(self.workspace))
+        record.dir = f"runs/{record.dt}/{record.id}"
         self.save(record)
         return folder
 
     def save(self, record: RunRecord) -> None:
-        write_json_atomic(self.folder(record) / RUN_FILE, record.to_dict())
+        """``run.json`` replaced atomically, with non-finite numbers written as null."""
+        path = self.file(record, RUN_FILE)
+        write_bytes_atomic(path, (dumps(record.to_dict(), indent=2, default=str) + "\n").encode())
 
     def log(self, record: RunRecord, line: str) -> None:
-        with open(self.folder(record) / LOG_FILE, "a", encoding="utf-8") as f:
+        """Append a line; a log that is a link is never followed (OSError)."""
+        fd = open_log(self.log_path(record))
+        with os.fdopen(fd, "a", encoding="utf-8") as f:
             f.write(f"{utcnow()} {line}\n")
 
-    def log_path(self, record: RunRecord) -> Path:
-        return self.folder(record) / LOG_FILE
+    # --- reading ----------------------------------------------------------------
 
     def log_size(self, record: RunRecord) -> int:
         try:
-            return self.log_path(record).stat().st_size
+            return os.lstat(self.log_path(record)).st_size
         except FileNotFoundError:
             return 0
 
     def read_log(self, record: RunRecord, offset: int = 0, limit: int = 1 << 20) -> tuple[str, int]:
         """The log from byte ``offset`` on (at most ``limit`` bytes) and the next offset."""
+        path = self.log_path(record)
         try:
-            with open(self.log_path(record), "rb") as f:
-                f.seek(max(0, offset))
-                data = f.read(limit)
+            fd = os.open(path, os.O_RDONLY | os.O_NOFOLLOW)
         except FileNotFoundError:
             return "", offset
+        except OSError:  # a link put there since the check
+            raise self._refused(record, LOG_FILE) from None
+        with os.fdopen(fd, "rb") as f:
+            f.seek(max(0, offset))
+            data = f.read(limit)
         # never split a UTF-8 character between two reads
         cut = len(data)
         while cut and cut > len(data) - 4 and (data[cut - 1] & 0xC0) == 0x80:
@@ -65,16 +126,54 @@ class RunStore:
             cut = len(data)
         return data[:cut].decode("utf-8", errors="replace"), offset + cut
 
-    def _load(self, path: Path) -> RunRecord | None:
+    def _load(self, dt: str, run_id: str) -> RunRecord | None:
+        """The record in ``runs/<dt>/<id>``, if it is a real file that names that folder."""
         try:
-            return RunRecord.from_dict(json.loads(path.read_text()))
-        except (OSError, ValueError, TypeError):
+            path = self._path(dt, run_id, RUN_FILE)
+            fd = os.open(path, os.O_RDONLY | os.O_NOFOLLOW)
+        except (OSError, PathOutsideRoot):
             return None
+        try:
+            with os.fdopen(fd, "rb") as f:
+                if not stat.S_ISREG(os.fstat(f.fileno()).st_mode):
+                    return None
+                data = json.loads(f.read(MAX_RECORD_BYTES))
+            record = RunRecord.from_dict(data)
+        except (OSError, ValueError, TypeError, RecursionError):
+            return None
+        if record.id != run_id or record.dt != dt:
+            return None  # a record copied or written elsewhere: not this folder's run
+        record.dir = f"runs/{dt}/{run_id}"
+        return record
+
+    def _dt_folders(self, dt: str | None = None) -> list[str]:
+        """The names of real folders under ``runs/`` (only ``dt`` if given)."""
+        try:
+            root = self._root()
+            entries = list(os.scandir(root))
+        except (OSError, PathOutsideRoot):
+            return []
+        return [
+            e.name
+            for e in entries
+            if (dt is None or e.name == dt) and NAME_RE.match(e.name) and _is_real_dir(e)
+        ]
+
+    def _run_folders(self, dt: str) -> list[str]:
+        try:
+            entries = list(os.scandir(_exact(self._root(), dt)))
+        except (OSError, PathOutsideRoot):
+            return []
+        return [e.name for e in entries if RUN_ID_RE.match(e.name) and _is_real_dir(e)]
 
     def get(self, run_id: str) -> RunRecord | None:
-        """Find a run by id; ids are checked by the caller to be plain names."""
-        for path in self.root.glob(f"*/{run_id}/{RUN_FILE}"):
-            return self._load(path)
+        """Find a run by id in whichever DT's folder holds it."""
+        if not isinstance(run_id, str) or not RUN_ID_RE.match(run_id):
+            return None
+        for dt in sorted(self._dt_folders()):
+            record = self._load(dt, run_id)
+            if record is not None:
+                return record
         return None
 
     def all(
@@ -84,18 +183,17 @@ class RunStore:
 
         Runs made on a provisioned server on behalf of another run are left out.
         """
-        pattern = f"{dt}/*/{RUN_FILE}" if dt else f"*/*/{RUN_FILE}"
-        paths = sorted(self.root.glob(pattern), key=lambda p: p.parent.name, reverse=True)
+        found = [(i, name) for name in self._dt_folders(dt) for i in self._run_folders(name)]
         records = []
-        for path in paths:
+        for run_id, name in sorted(found, reverse=True):
             if limit is not None and len(records) >= limit:
                 break
-            record = self._load(path)
+            record = self._load(name, run_id)
             if record is not None and (record.parent is None or include_children):
                 records.append(record)
         return records
 
-    def mark_interrupted(self, owner: str) -> list[RunRecord]:
+    def mark_interrupted(self, owner: str, log: logging.Logger | None = None) -> list[RunRecord]:
         """Runs that ``owner``'s previous process left queued or running become failed.
 
         A user's servers share the workspace, so only the restarted server's own
@@ -112,7 +210,33 @@ class RunStore:
                     elif result.status == RunStatus.queued.value:
                         result.status = RunStatus.skipped.value
                 record.finished = utcnow()
-                self.save(record)
-                self.log(record, "failed: interrupted (the runtime stopped during the run)")
+                try:
+                    self.save(record)
+                except (OSError, RequestError) as e:  # replaced by a link meanwhile
+                    (log or logging.getLogger(__name__)).warning("run %s: %s", record.id, e)
+                    continue
+                # the record says it; a log that is a link is not written
+                with contextlib.suppress(OSError, RequestError):
+                    self.log(record, "failed: interrupted (the runtime stopped during the run)")
                 changed.append(record)
         return changed
+
+
+def open_log(path: Path) -> int:
+    """A file descriptor appending to ``path``, which must not be a link."""
+    return os.open(path, os.O_WRONLY | os.O_APPEND | os.O_CREAT | os.O_NOFOLLOW, 0o644)
+
+
+def _exact(root: Path, *parts: str) -> Path:
+    """``root/parts`` inside ``root`` and with no link on the way (confined, then compared)."""
+    path = confined(root, *parts)
+    if path != root.joinpath(*parts):
+        raise PathOutsideRoot(f"path {'/'.join(parts)!r} goes through a link")
+    return path
+
+
+def _is_real_dir(entry: os.DirEntry) -> bool:
+    try:
+        return entry.is_dir(follow_symlinks=False)
+    except OSError:
+        return False
