@@ -4,12 +4,23 @@ from __future__ import annotations
 
 import contextlib
 import json
+from collections.abc import Callable
 from typing import Any
 from urllib.parse import quote
 
-from tornado.httpclient import AsyncHTTPClient, HTTPClientError, HTTPRequest
+from tornado.httpclient import AsyncHTTPClient, HTTPClientError, HTTPRequest, HTTPResponse
+from tornado.httputil import HTTPHeaders
 
 from .errors import APIError
+
+# what a streamed answer keeps of the service's headers
+PASSED_HEADERS = ("Content-Type", "Content-Length", "Content-Disposition", "Last-Modified", "ETag")
+MAX_JSON_BYTES = 64 << 20  # a JSON answer is read whole; a file is streamed
+
+
+def is_json(content_type: str) -> bool:
+    kind = content_type.split(";", 1)[0].strip().lower()
+    return kind == "application/json" or kind.endswith("+json")
 
 
 class LibraryClient:
@@ -20,14 +31,20 @@ class LibraryClient:
         self.token = token
         self.timeout = timeout
 
-    async def request(
-        self, method: str, endpoint: str, query: str = "", body: Any = None
-    ) -> tuple[int, Any]:
-        """Call ``api/<endpoint>``; errors come back as APIError with the service's body."""
+    def _request(self, method: str, endpoint: str, query: str, body: Any, **kwargs) -> HTTPRequest:
         if not self.base_url or not self.token:
             raise APIError(503, "the library service is not configured for this server")
         url = f"{self.base_url}api/{quote(endpoint, safe='/:')}" + (f"?{query}" if query else "")
-        request = HTTPRequest(
+        if method == "GET":
+            data = None
+        else:
+            try:
+                data = json.dumps(body if body is not None else {}, allow_nan=False)
+            except ValueError:
+                raise APIError(
+                    400, "the request body holds a number that is not finite", field="body"
+                ) from None
+        return HTTPRequest(
             url,
             method=method,
             headers={
@@ -35,22 +52,117 @@ class LibraryClient:
                 "Accept": "application/json",
                 "Content-Type": "application/json",
             },
-            body=None if method == "GET" else json.dumps(body if body is not None else {}),
+            body=data,
             request_timeout=self.timeout,
+            **kwargs,
         )
+
+    @staticmethod
+    def _refusal(code: int, body: bytes | None) -> APIError:
+        """The service's error answer as an APIError with its fields; a 5xx becomes 502."""
+        fields: dict[str, Any] = {"message": f"library service answered {code}"}
+        if body:
+            with contextlib.suppress(ValueError, AttributeError, TypeError):
+                data = json.loads(body)
+                if isinstance(data, dict):
+                    fields.update(data)
+        fields.pop("status", None)
+        message = str(fields.pop("message"))
+        return APIError(502 if code >= 500 else code, message, **fields)
+
+    async def request(
+        self, method: str, endpoint: str, query: str = "", body: Any = None
+    ) -> tuple[int, Any]:
+        """Call ``api/<endpoint>``; errors come back as APIError with the service's body."""
+        request = self._request(method, endpoint, query, body)
         try:
             resp = await AsyncHTTPClient().fetch(request)
         except HTTPClientError as e:
-            fields: dict[str, Any] = {"message": f"library service answered {e.code}"}
-            if e.response is not None and e.response.body:
-                with contextlib.suppress(ValueError, AttributeError):
-                    fields.update(json.loads(e.response.body))
-            fields.pop("status", None)
-            message = fields.pop("message")
-            raise APIError(502 if e.code >= 500 else e.code, message, **fields) from None
+            raise self._refusal(e.code, e.response.body if e.response else None) from None
         except OSError as e:
             raise APIError(502, f"library service unreachable: {e}") from None
-        return resp.code, json.loads(resp.body) if resp.body else None
+        try:
+            return resp.code, json.loads(resp.body) if resp.body else None
+        except ValueError:
+            raise APIError(502, f"library service answered {endpoint!r} with no JSON") from None
+
+    async def stream(
+        self,
+        endpoint: str,
+        query: str,
+        start: Callable[[int, HTTPHeaders], None],
+        write: Callable[[bytes], None],
+    ) -> tuple[int, Any] | None:
+        """``GET api/<endpoint>``, passing a file through as it arrives.
+
+        A successful answer that is not JSON (or is a download, with a
+        Content-Disposition) is handed on unchanged: ``start(status, headers)``
+        once, then ``write(chunk)`` for each chunk, and None is returned. A JSON
+        answer comes back parsed, like ``request``; an error answer raises
+        APIError. The client's timeout bounds the whole transfer.
+        """
+        state: dict[str, Any] = {"status": 0, "headers": HTTPHeaders(), "passing": False}
+        buffer = bytearray()
+
+        def on_header(line: str) -> None:
+            line = line.rstrip("\r\n")
+            if line.startswith("HTTP/"):
+                state["status"] = int(line.split(" ", 2)[1])
+                state["headers"] = HTTPHeaders()
+            elif line:
+                state["headers"].parse_line(line)
+            else:  # the end of the headers
+                headers, status = state["headers"], state["status"]
+                download = "Content-Disposition" in headers
+                if 200 <= status < 300 and (
+                    download or not is_json(headers.get("Content-Type", ""))
+                ):
+                    state["passing"] = True
+                    passed = HTTPHeaders()
+                    for name in PASSED_HEADERS:
+                        if name in headers:
+                            passed[name] = headers[name]
+                    start(status, passed)
+
+        def on_chunk(chunk: bytes) -> None:
+            if state["passing"]:
+                write(chunk)
+            elif len(buffer) + len(chunk) <= MAX_JSON_BYTES:
+                buffer.extend(chunk)
+            else:
+                state["too_big"] = True
+
+        request = self._request(
+            "GET",
+            endpoint,
+            query,
+            None,
+            header_callback=on_header,
+            streaming_callback=on_chunk,
+            follow_redirects=False,
+            decompress_response=False,  # passed on as sent: Content-Length stays right
+        )
+        try:
+            resp: HTTPResponse = await AsyncHTTPClient().fetch(request, raise_error=False)
+        except OSError as e:
+            resp = None
+            error: Exception | None = e
+        else:
+            error = resp.error if resp.code == 599 else None
+        if state["passing"]:
+            if error is not None:  # the headers went out already: the transfer just ends
+                raise ConnectionError(f"library download of {endpoint!r} broke off: {error}")
+            return None
+        if error is not None:
+            raise APIError(502, f"library service unreachable: {error}")
+        if resp.code >= 400:
+            raise self._refusal(resp.code, bytes(buffer))
+        if state.get("too_big"):
+            raise APIError(502, f"library service answered {endpoint!r} with too much JSON")
+        try:
+            return resp.code, json.loads(bytes(buffer)) if buffer else None
+        except ValueError:
+            raise APIError(502, f"library service answered {endpoint!r} with no JSON") from None
 
     async def get(self, endpoint: str, query: str = "") -> Any:
         return (await self.request("GET", endpoint, query))[1]

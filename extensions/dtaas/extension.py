@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import logging
 import os
 import signal
 import threading
+from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 from jupyter_server.extension.application import ExtensionApp
 from traitlets import Unicode, default
@@ -41,6 +44,14 @@ class DTaaSExtension(ExtensionApp):
             dtaas_run_manager=manager,
             dtaas_library_client=LibraryClient(self.library_url, self.library_token),
         )
+        owner = os.environ.get("JUPYTERHUB_USER", "")
+        if owner:
+            # the application's own request log, whatever log_function is set later
+            # (JupyterHub's single-user extension replaces that setting after us)
+            web_app = self.serverapp.web_app
+            web_app.log_request = log_access_by_others(
+                web_app.log_request, owner, self.serverapp.log
+            )
 
     def initialize(self) -> None:
         super().initialize()
@@ -63,3 +74,42 @@ class DTaaSExtension(ExtensionApp):
     async def stop_extension(self) -> None:
         """End runs in flight as 'interrupted' so none stays 'running' after the server."""
         await self.settings["dtaas_run_manager"].shutdown()
+
+
+def requester(handler: Any) -> str | None:
+    """The name of who made the request (jupyter_server's identity), if anyone."""
+    try:
+        user = handler.current_user
+    except Exception:  # noqa: BLE001 (a handler that never authenticated)
+        return None
+    if not user:
+        return None
+    name = getattr(user, "username", None) or getattr(user, "name", None)
+    if name is None and isinstance(user, dict):
+        name = user.get("name")
+    return str(name) if name else None
+
+
+def log_access_by_others(
+    log_function: Callable[[Any], None] | None, owner: str, log: logging.Logger
+) -> Callable[[Any], None]:
+    """Wrap a request log (tornado's ``Application.log_request``): a request by anyone
+    but ``owner`` (an admin, or someone the server is shared with) also logs one
+    warning line, whatever it asked for.
+    """
+
+    def log_request(handler: Any) -> None:
+        if log_function is not None:
+            log_function(handler)
+        who = requester(handler)
+        if who is not None and who != owner:
+            request = handler.request
+            log.warning(
+                "admin access: user %r %s %s (status %d)",
+                who,
+                request.method,
+                request.path,  # the path only: a query may carry a token
+                handler.get_status(),
+            )
+
+    return log_request

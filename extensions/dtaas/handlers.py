@@ -2,29 +2,36 @@
 
 from __future__ import annotations
 
-import json
-import re
+import asyncio
 from typing import Any
 
 from jupyter_server.auth.decorator import authorized
 from jupyter_server.base.handlers import APIHandler
 from tornado import web
+from tornado.httputil import HTTPHeaders
 
 from asset_library.client import LibraryClient
 from asset_library.errors import APIError, json_object
 
 from .configs import ConfigStore
 from .digital_twins import NAME_RE, DigitalTwin, RequestError, find_dt, resolve_parameters
+from .jsonsafe import dumps, short_strings
 from .runs.manager import RunManager
 from .runs.model import RunRecord
+from .runs.store import RUN_ID_RE
 
-RUN_ID_RE = re.compile(r"^[0-9A-Za-z-]{1,64}$")
 SCOPE = r"(private|common)"
 NAME = r"([^/]+)"
 
 
 class DTaaSHandler(APIHandler):
-    """Jupyter's auth and XSRF; domain errors become JSON that names the field at fault."""
+    """Jupyter's auth and XSRF; errors become JSON that names the field at fault.
+
+    Every error the runtime raises is an APIError (RequestError is one), rendered
+    here, in ``write_error``, as ``{"status", "message", ...fields}``; tornado
+    logs it as a warning with its status. Every JSON answer is strict JSON: a
+    NaN or infinity in a record or a manifest goes out as null.
+    """
 
     auth_resource = "dtaas"
 
@@ -40,30 +47,30 @@ class DTaaSHandler(APIHandler):
     def library(self) -> LibraryClient:
         return self.settings["dtaas_library_client"]
 
+    def write(self, chunk: str | bytes | dict) -> None:
+        if isinstance(chunk, dict):
+            self.set_header("Content-Type", "application/json; charset=UTF-8")
+            chunk = dumps(chunk)
+        super().write(chunk)
+
+    def write_json(self, data: Any) -> None:
+        """Any JSON value (a list too), strict."""
+        self.set_header("Content-Type", "application/json; charset=UTF-8")
+        super().write(dumps(data))
+
+    def error_body(self, error: APIError) -> dict[str, Any]:
+        """An error's JSON body; no string in it quotes more than a short prefix of its input."""
+        return short_strings(error.body())
+
     def write_error(self, status_code: int, **kwargs: Any) -> None:
         exc = kwargs.get("exc_info", (None, None, None))[1]
-        if isinstance(exc, RequestError):
-            self.set_status(exc.status)
-            exc = APIError(exc.status, exc.message, **exc.fields)
         if isinstance(exc, APIError):
-            self.set_header("Content-Type", "application/json")
-            self.finish(json.dumps(exc.body()))
+            self.finish(self.error_body(exc))
             return
         super().write_error(status_code, **kwargs)
 
-    def log_exception(self, typ, value, tb) -> None:
-        if isinstance(value, RequestError):
-            self.log.warning("%d %s: %s", value.status, self.request.path, value.message)
-            return
-        super().log_exception(typ, value, tb)
-
-    def send_error(self, status_code: int = 500, **kwargs: Any) -> None:
-        exc = kwargs.get("exc_info", (None, None, None))[1]
-        if isinstance(exc, RequestError):
-            status_code = exc.status
-        super().send_error(status_code, **kwargs)
-
     def json_body(self) -> dict[str, Any]:
+        """The request body as a JSON object: the library's one parser, with its limits."""
         return json_object(self.request.body)
 
     def dt(self, scope: str, name: str) -> DigitalTwin:
@@ -72,13 +79,13 @@ class DTaaSHandler(APIHandler):
     def run_record(self, run_id: str) -> RunRecord:
         record = self.runs.store.get(run_id) if RUN_ID_RE.match(run_id) else None
         if record is None:
-            raise APIError(404, f"no run with id {run_id!r}", run=run_id)
+            raise RequestError(404, f"no run with id {run_id!r}", run=run_id)
         return record
 
     def values_of(self, body: dict[str, Any]) -> Any:
         values = body.get("values", {})
         if not isinstance(values, dict):
-            raise APIError(400, "values must be an object", field="values")
+            raise RequestError(400, "values must be an object", field="values")
         return values
 
 
@@ -95,15 +102,42 @@ class LibraryProxyHandler(DTaaSHandler):
         if not endpoint:
             self.finish({"assets": await self.library.assets()})
             return
-        _, data = await self.library.request("GET", endpoint, self.request.query)
-        self.finish(json.dumps(data))
+        passed: dict[str, Any] = {}
+
+        def start(status: int, headers: HTTPHeaders) -> None:
+            self.set_status(status)
+            for name, value in headers.get_all():
+                self.set_header(name, value)
+            if "Content-Disposition" not in headers:
+                self.set_header("Content-Disposition", "attachment")
+            self.set_header("X-Content-Type-Options", "nosniff")
+            passed["type"] = headers.get("Content-Type", "application/octet-stream")
+
+        def write(chunk: bytes) -> None:
+            self.write(chunk)
+            # not awaited (the upstream callback is synchronous); a closed client is no error
+            self.flush().add_done_callback(lambda f: f.cancelled() or f.exception())
+
+        try:
+            answer = await self.library.stream(endpoint, self.request.query, start, write)
+        except ConnectionError as e:  # the file broke off after it started: end it short
+            self.log.warning("%s", e)
+            if self.request.connection is not None:
+                self.request.connection.close()
+            return
+        if answer is None:
+            self.finish(set_content_type=passed["type"])
+            return
+        self.write_json(answer[1])
+        self.finish()
 
     @web.authenticated
     @authorized
     async def post(self, endpoint: str | None = None) -> None:
         status, data = await self.library.request("POST", endpoint or "", body=self.json_body())
         self.set_status(status)
-        self.finish(json.dumps(data))
+        self.write_json(data)
+        self.finish()
 
 
 class DTHandler(DTaaSHandler):
@@ -125,6 +159,7 @@ class DTHandler(DTaaSHandler):
                 "steps": dt.describe_steps(),
                 "records": m.get("records") if isinstance(m.get("records"), dict) else {},
                 "configs": [c.to_dict() for c in self.configs.list(dt)],
+                "problems": [p.to_dict() for p in dt.problems],
             }
         )
 
@@ -163,8 +198,8 @@ class ValidateHandler(DTaaSHandler):
         try:
             params = resolve_parameters(dt, values)
         except RequestError as e:
-            self.set_status(400)
-            self.finish({"valid": False, "status": 400, "message": e.message, **e.fields})
+            self.set_status(e.status)
+            self.finish({"valid": False, **self.error_body(e)})
             return
         self.finish({"valid": True, "parameters": params})
 
@@ -183,14 +218,15 @@ class RunsHandler(DTaaSHandler):
 
     @web.authenticated
     @authorized
-    def get(self) -> None:
+    async def get(self) -> None:
         dt = self.get_argument("dt", None)
         if dt is not None and not NAME_RE.match(dt):
-            raise APIError(400, f"dt {dt!r} is not a valid digital twin name", dt=dt)
+            raise RequestError(400, f"dt {dt!r} is not a valid digital twin name", dt=dt)
         limit = self.get_argument("limit", None)
         if limit is not None and (not limit.isdigit() or int(limit) < 1):
-            raise APIError(400, f"limit {limit!r} is not a positive integer", field="limit")
-        records = self.runs.store.all(dt, int(limit) if limit else None)
+            raise RequestError(400, f"limit {limit!r} is not a positive integer", field="limit")
+        # every run.json is read: off the event loop
+        records = await asyncio.to_thread(self.runs.store.all, dt, int(limit) if limit else None)
         self.finish({"runs": [r.to_dict() for r in records]})
 
     @web.authenticated
@@ -198,7 +234,7 @@ class RunsHandler(DTaaSHandler):
     def post(self) -> None:
         body = self.json_body()
         if "dt" not in body:
-            raise APIError(400, "missing field 'dt'", field="dt")
+            raise RequestError(400, "missing field 'dt'", field="dt")
         record = self.runs.submit(body)
         self.set_status(201)
         self.finish(record.to_dict())
@@ -222,7 +258,7 @@ class RunLogHandler(DTaaSHandler):
         record = self.run_record(run_id)
         offset = self.get_argument("offset", "0")
         if not offset.isdigit():
-            raise APIError(400, f"offset {offset!r} is not a byte offset", field="offset")
+            raise RequestError(400, f"offset {offset!r} is not a byte offset", field="offset")
         text, new_offset = self.runs.store.read_log(record, int(offset))
         at_end = new_offset >= self.runs.store.log_size(record)
         self.finish({"text": text, "offset": new_offset, "done": record.done and at_end})

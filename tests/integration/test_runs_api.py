@@ -8,7 +8,7 @@ import pytest
 
 from tests.conftest import _user
 from tests.dts import write_dt
-from tests.hub import Hub
+from tests.hub import ADMIN_PASSWORD, Hub
 from tests.integration.test_platform import wait_run
 from tests.msd import final_positions
 
@@ -176,3 +176,16 @@ def test_runtime_restarted_mid_run_marks_it_interrupted(hub: Hub):
     server = hub.spawn("frank", user["token"])
     record = api.get(f"{server}dtaas/api/runs/{run['id']}").json()
     assert record["status"] == "failed" and record["error"] == "interrupted"
+
+
+def test_admin_access_to_a_workspace_is_logged(hub: Hub, erin):
+    admin = hub.api(hub.token(hub.login("admin", ADMIN_PASSWORD), "admin"))
+    assert erin["api"].get(f"{erin['server']}dtaas/api/runs").status_code == 200
+    r = admin.get(f"{erin['server']}dtaas/api/runs")
+    assert r.status_code == 200
+    line = "admin access: user 'admin' GET /user/erin/dtaas/api/runs (status 200)"
+    deadline = time.monotonic() + 10
+    while line not in hub.log_path.read_text(errors="replace"):
+        assert time.monotonic() < deadline, hub.log_tail()
+        time.sleep(0.2)
+    assert "admin access: user 'erin'" not in hub.log_path.read_text(errors="replace")
