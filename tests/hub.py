@@ -104,6 +104,7 @@ class Hub:
         self.proc: subprocess.Popen | None = None
 
     def start(self, timeout: float = 60) -> Hub:
+        self.data_dir.mkdir(parents=True, exist_ok=True)
         traversable(self.data_dir.parent)
         env = {
             **os.environ,
