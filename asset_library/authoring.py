@@ -15,7 +15,7 @@ from typing import Any
 
 import yaml
 
-from .fsutil import write_bytes_atomic
+from .fsutil import own_like, write_bytes_atomic
 from .manifest import DT_MANIFEST, README, read_manifest
 from .scopes import Ref, parse_ref
 from .validation import validate_data
@@ -86,7 +86,9 @@ def create_dt(
             raise AuthoringError(400, f"{key} must be text", key)
 
     parent = library_root / "digital_twins"
-    parent.mkdir(parents=True, exist_ok=True)
+    if not parent.is_dir():
+        parent.mkdir(parents=True)
+        own_like(parent, library_root)
     final = parent / name
     if final.exists() or final.is_symlink():
         raise AuthoringError(409, f"a digital twin named {name!r} exists already", "name")
@@ -114,6 +116,7 @@ def create_dt(
         if refs:
             readme += "\n## Assets\n\n" + "".join(f"- `{r}`\n" for r in refs)
         write_bytes_atomic(staging / README, readme.encode())
+        own_like(staging, library_root)
         try:
             os.rename(staging, final)  # fails if the name was taken meanwhile
         except OSError:

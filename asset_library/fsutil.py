@@ -67,3 +67,25 @@ def confined(root: Path, *parts: str) -> Path:
     if target != real_root and real_root not in target.parents:
         raise PathOutsideRoot(f"path {rel!r} is outside its library")
     return target
+
+
+def own_tree(path: Path, uid: int, gid: int) -> None:
+    """Give ``path`` and everything below it (links themselves, not their targets) to uid."""
+    os.lchown(path, uid, gid)
+    for root, dirs, files in os.walk(path):
+        for entry in (*dirs, *files):
+            p = os.path.join(root, entry)
+            st = os.lstat(p)
+            if st.st_uid != uid or st.st_gid != gid:
+                os.lchown(p, uid, gid)
+
+
+def own_like(path: Path, reference: Path) -> None:
+    """Files this process writes into a workspace belong to the workspace's owner.
+
+    The library service runs as the hub's account (root, when workspaces have
+    accounts of their own); a user must be able to edit what it made for them.
+    """
+    owner = reference.stat()
+    if (owner.st_uid, owner.st_gid) != (os.geteuid(), os.getegid()) and os.geteuid() == 0:
+        own_tree(path, owner.st_uid, owner.st_gid)

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import grp
 import hashlib
-import os
 import pwd
 import re
 import subprocess
@@ -127,17 +126,6 @@ def set_groups(account: Account, groups: list[str]) -> list[int]:
     if ours != set(names):
         _run(["usermod", "-G", ",".join(sorted(set(names))), account.name])
     return [grp.getgrnam(n).gr_gid for n in names]
-
-
-def own_tree(path: Path, uid: int, gid: int) -> None:
-    """Give ``path`` and everything below it (links themselves, not their targets) to uid."""
-    os.lchown(path, uid, gid)
-    for root, dirs, files in os.walk(path):
-        for entry in (*dirs, *files):
-            p = os.path.join(root, entry)
-            st = os.lstat(p)
-            if st.st_uid != uid or st.st_gid != gid:
-                os.lchown(p, uid, gid)
 
 
 def unreachable_ancestor(path: Path) -> Path | None:

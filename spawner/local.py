@@ -12,6 +12,8 @@ from pathlib import Path
 from jupyterhub.spawner import LocalProcessSpawner
 from traitlets import Bool, Dict, List, Unicode, default
 
+from asset_library.fsutil import own_tree
+
 from . import accounts
 from .workspace import lay_out_workspace
 
@@ -180,11 +182,11 @@ class WorkspaceSpawner(LocalProcessSpawner):
                 folder.chmod(0o2770)
         if home.stat().st_uid != self._account.uid:
             # first start under isolation: the whole workspace becomes the user's
-            accounts.own_tree(home, self._account.uid, self._account.gid)
+            own_tree(home, self._account.uid, self._account.gid)
         else:
             for entry in (home, *home.iterdir()):
                 if entry.lstat().st_uid != self._account.uid:
-                    accounts.own_tree(entry, self._account.uid, self._account.gid)
+                    own_tree(entry, self._account.uid, self._account.gid)
         home.chmod(WORKSPACE_MODE)
 
     def _refuse_second_user(self, users: Path) -> None:

@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
-import os
 from pathlib import Path
 
 import nbformat
 import yaml
+
+from asset_library.fsutil import own_like
 
 
 def write_dt(
@@ -23,14 +24,5 @@ def write_dt(
     if schema:
         manifest["parameters"] = schema
     (folder / "dt.yaml").write_text(yaml.safe_dump(manifest))
-    give_to_owner(workspace, folder.parent)
+    own_like(folder.parent, workspace)  # as the user's own files would be
     return folder
-
-
-def give_to_owner(workspace: Path, path: Path) -> None:
-    """Files a test writes into a workspace belong to its owner, as the user's own would."""
-    owner = workspace.stat()
-    if owner.st_uid == os.geteuid():
-        return
-    for p in [path, *path.rglob("*")]:
-        os.lchown(p, owner.st_uid, owner.st_gid)

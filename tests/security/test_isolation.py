@@ -114,3 +114,18 @@ def test_workspaces_and_hub_state_have_their_modes(hub: Hub, alice, bob):
         assert st.st_mode & 0o077 == 0
     assert (data / "common").stat().st_uid == os.geteuid()
     assert json.loads((data / "hub" / "passwords.json").read_text())["admin"]
+
+
+def test_a_twin_the_library_makes_for_alice_is_hers_to_edit(hub: Hub, alice):
+    r = alice["api"].post(
+        f"{hub.url}/services/library/api/digital_twins",
+        json={"name": "made-for-alice", "template": "blank"},
+    )
+    assert r.status_code == 201, r.text
+    folder = alice["home"] / "digital_twins" / "made-for-alice"
+    owner = alice["home"].stat().st_uid
+    assert {p.stat().st_uid for p in [folder, *folder.rglob("*")]} == {owner}
+    # alice's own server (her account) may change and remove what the library wrote
+    put_file(alice, "digital_twins/made-for-alice/README.md", "# Mine\n")
+    r = alice["api"].delete(f"{alice['server']}api/contents/digital_twins/made-for-alice/README.md")
+    assert r.status_code == 204, r.text
