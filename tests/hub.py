@@ -104,7 +104,8 @@ class Hub:
         self.proc: subprocess.Popen | None = None
 
     def start(self, timeout: float = 60) -> Hub:
-        self.data_dir.mkdir(parents=True, exist_ok=True)
+        # the hub makes its data folder itself (owned by whoever runs it)
+        self.data_dir.parent.mkdir(parents=True, exist_ok=True)
         traversable(self.data_dir.parent)
         env = {
             **os.environ,
