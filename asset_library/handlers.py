@@ -66,6 +66,10 @@ class LibraryHandler(LibraryAuthenticated, web.RequestHandler):
     def index(self):
         return self.settings["library_index"]
 
+    def compute_etag(self) -> None:
+        """No ETag: answers change with the index, and hashing each one costs time."""
+        return None
+
     def check_xsrf_cookie(self) -> None:
         # API calls carry a token; browser sessions only read (GET)
         if self.request.method != "GET" and "Authorization" not in self.request.headers:
@@ -169,19 +173,21 @@ class SearchHandler(LibraryHandler):
         if not limit_arg.isdigit() or not 1 <= int(limit_arg) <= MAX_LIMIT:
             raise APIError(400, f"limit must be 1..{MAX_LIMIT}", field="limit")
         keys = await self.visible_keys(user)
+        asked = dict(
+            q=q or None,
+            types=types,
+            scope=scope_key,
+            tags=self.get_arguments("tag"),
+            author=self.get_argument("author", None),
+            sort=sort,
+            cursor=self.get_argument("cursor", None),
+            limit=int(limit_arg),
+        )
         try:
-            result = await self.read(
-                self.index.search,
-                keys,
-                q=q or None,
-                types=types,
-                scope=scope_key,
-                tags=self.get_arguments("tag"),
-                author=self.get_argument("author", None),
-                sort=sort,
-                cursor=self.get_argument("cursor", None),
-                limit=int(limit_arg),
-            )
+            # a search answered a moment ago costs no worker thread
+            result = self.index.cached_search(keys, **asked)
+            if result is None:
+                result = await self.read(self.index.search, keys, **asked)
         except ValueError:
             raise APIError(400, "cursor is not one this service gave out", field="cursor") from None
         result["items"] = [self.present(i, user) for i in result["items"]]

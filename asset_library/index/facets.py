@@ -40,6 +40,16 @@ class FacetCache:
                 self._data.popitem(last=False)
 
 
+class ResultCache(FacetCache):
+    """Whole search answers by (generation, query, cursor, limit).
+
+    Many users ask the same few things (the sidebar's first page, a common word), so
+    a repeated search costs a dictionary look-up on the event loop instead of a query
+    in a worker thread. The generation in the key retires every entry at the first
+    write; the cached answers are never handed out to be changed.
+    """
+
+
 def browse_facets(conn: Connection, query: Query) -> Counted:
     """Browsing: summed from the per-folder counts, without reading a single asset row."""
     where = [F.scope_key.in_(query.keys)]

@@ -7,6 +7,7 @@ import contextlib
 import logging
 import os
 import threading
+import time
 from collections.abc import Iterable, Sequence
 from pathlib import Path
 from typing import Any
@@ -16,7 +17,7 @@ from sqlalchemy import func, select
 from . import cursor as cursors
 from . import search as searching
 from .db import default_url, init_schema, make_engine, reading, writing
-from .facets import FacetCache
+from .facets import FacetCache, ResultCache
 from .indexer import IndexStopped, Writer, sync_assets, sync_folders
 from .models import AssetRow, DocRow, FacetCount, UseRow
 from .scan import Target, locate, normalize
@@ -24,6 +25,7 @@ from .search import ITEM_COLUMNS, MAX_LIMIT, item
 from .watcher import Watcher
 
 log = logging.getLogger("dtaas.library.index")
+GENERATION_TTL = 0.5  # seconds a search answer may lag a write made by another process
 A, D, F, U = AssetRow, DocRow, FacetCount, UseRow
 
 
@@ -50,6 +52,7 @@ class LibraryIndex:
         settle: float = 0.05,
         poll_interval: float = 1.0,
         facet_cache: int = 256,
+        result_cache: int = 1024,
     ):
         self.data_dir = Path(data_dir).resolve()
         self.url = url or default_url(self.data_dir)
@@ -61,6 +64,11 @@ class LibraryIndex:
         self.ready = threading.Event()  # set while watch() is watching and caught up
         self._write_lock = threading.Lock()
         self._facets = FacetCache(facet_cache)
+        self._results = ResultCache(result_cache)
+        # (generation, when it was read): another process (a second service on the same
+        # PostgreSQL) may write, so a generation is trusted for GENERATION_TTL at most
+        self._generation: tuple[str | None, float] = (None, 0.0)
+        self._populated_at: tuple[str | None, frozenset[str]] | None = None
         self._loop: asyncio.AbstractEventLoop | None = None
         self._wake: asyncio.Event | None = None
         self._stopping = False
@@ -74,6 +82,7 @@ class LibraryIndex:
             w = Writer(conn, bulk=True, stop=self._halt)
             sync_folders(w, self.data_dir, [Target()], force=True, workers=self.workers)
             w.finish()
+        self._generation = (None, 0.0)
         return self.count()
 
     def reconcile(self) -> None:
@@ -95,6 +104,7 @@ class LibraryIndex:
             sync_folders(w, self.data_dir, wide, force=False, workers=self.workers)
             sync_assets(w, self.data_dir, [t for t in targets if t.name], self.workers)
             w.finish()
+        self._generation = (None, 0.0)
 
     # --- watching --------------------------------------------------------------------
 
@@ -177,6 +187,61 @@ class LibraryIndex:
         with reading(self.engine) as conn:
             return int(conn.scalar(select(func.count()).select_from(A)) or 0)
 
+    def _populated(self, conn: Any, generation: str | None) -> frozenset[str]:
+        """The libraries that hold at least one asset, per generation."""
+        known = self._populated_at
+        if known is not None and known[0] == generation:
+            return known[1]
+        keys = frozenset(conn.scalars(select(F.scope_key).where(F.tag == "", F.n > 0).distinct()))
+        self._populated_at = (generation, keys)
+        return keys
+
+    def _fresh_generation(self) -> str | None:
+        generation, read_at = self._generation
+        if generation is None or time.monotonic() - read_at > GENERATION_TTL:
+            return None
+        return generation
+
+    def _key(self, generation, visible, q, types, scope, tags, author, sort, cursor, limit):
+        """What identifies an answer: empty libraries are left out of the scope keys, so
+        everyone whose own library is empty shares the answers to the same question."""
+        if limit < 1:
+            raise ValueError("limit")
+        populated = self._populated_at[1] if self._populated_at else None
+        if populated is None or self._populated_at[0] != generation:
+            return None
+        kept = [k for k in _tuple(visible) if k in populated]
+        if scope is not None and scope not in kept:
+            return "empty"
+        query = searching.make_query(kept, q, _tuple(types), scope, _tuple(tags), author, sort)
+        return "empty" if query is None else (query, cursor, min(limit, MAX_LIMIT))
+
+    def cached_search(
+        self,
+        visible: Sequence[str],
+        *,
+        q: str | None = None,
+        types: Sequence[str] = (),
+        scope: str | None = None,
+        tags: Sequence[str] = (),
+        author: str | None = None,
+        sort: str = "relevance",
+        cursor: str | None = None,
+        limit: int = 50,
+    ) -> dict[str, Any] | None:
+        """``search``'s answer if it is known and current, without touching the database
+        (cheap enough for the event loop); None when the search has to run."""
+        generation = self._fresh_generation()
+        if generation is None:
+            return None
+        key = self._key(generation, visible, q, types, scope, tags, author, sort, cursor, limit)
+        if key is None:
+            return None
+        if key == "empty":
+            return searching.empty()
+        hit = self._results.get((generation, *key))
+        return dict(hit) if hit is not None else None
+
     def search(
         self,
         visible: Sequence[str],
@@ -191,15 +256,24 @@ class LibraryIndex:
         limit: int = 50,
     ) -> dict[str, Any]:
         """Assets of the ``visible`` scope keys only, with total and facets of the result."""
-        if limit < 1:
-            raise ValueError("limit")
-        query = searching.make_query(
-            _tuple(visible), q, _tuple(types), scope, _tuple(tags), author, sort
-        )
-        if query is None:
-            return searching.empty()
+        if sort not in searching.SORTS:
+            raise ValueError("sort")
         with reading(self.engine) as conn:
-            return searching.search(conn, query, cursor, min(limit, MAX_LIMIT), self._facets)
+            generation = self._fresh_generation()
+            if generation is None:
+                generation = searching.generation_of(conn)
+                self._generation = (generation, time.monotonic())
+            self._populated(conn, generation)
+            key = self._key(generation, visible, q, types, scope, tags, author, sort, cursor, limit)
+            if key == "empty" or key is None:
+                return searching.empty()
+            query, cursor, limit = key
+            hit = self._results.get((generation, *key))
+            if hit is not None:
+                return dict(hit)
+            result = searching.search(conn, query, cursor, limit, self._facets, generation)
+        self._results.put((generation, *key), result)
+        return dict(result)
 
     def get(self, scope_key: str, asset_type: str, name: str) -> dict[str, Any] | None:
         """One asset with its README."""

@@ -269,11 +269,22 @@ def empty() -> dict[str, Any]:
     return {"items": [], "total": 0, "next_cursor": None, "facets": {"type": {}, "tag": {}}}
 
 
+def generation_of(conn: Connection) -> str | None:
+    """The index's generation: every write bumps it, so it keys what searches cache."""
+    return conn.scalar(select(Meta.value).where(Meta.key == "generation"))
+
+
 def search(
-    conn: Connection, query: Query, cursor: str | None, limit: int, cache: FacetCache
+    conn: Connection,
+    query: Query,
+    cursor: str | None,
+    limit: int,
+    cache: FacetCache,
+    generation: str | None = None,
 ) -> dict[str, Any]:
     after = cursors.decode(cursor, query.sort) if cursor is not None else None
-    generation = conn.scalar(select(Meta.value).where(Meta.key == "generation"))
+    if generation is None:
+        generation = generation_of(conn)
     cache_key = (generation, *query.facet_key())
     counted = cache.get(cache_key)
     if query.browsing:
