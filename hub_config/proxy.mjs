@@ -45,4 +45,13 @@ ConfigurableProxy.prototype.handleProxy = function (kind, req, res, ...rest) {
   return Promise.resolve();
 };
 
+// configurable-http-proxy logs an uncaught error and goes on; a port it cannot listen
+// on leaves it running with nothing to serve, so end instead and let the hub say why
+process.on("uncaughtException", (e) => {
+  if (e && (e.code === "EADDRINUSE" || e.code === "EACCES" || e.syscall === "listen")) {
+    console.error(`configurable-http-proxy: ${e.message}`);
+    process.exit(1);
+  }
+});
+
 await import(pathToFileURL(path.join(home, "bin", "configurable-http-proxy")).href);

@@ -30,9 +30,13 @@ def _free(port: int) -> bool:
 
 
 def free_port_block(size: int = 4) -> int:
-    """A base port whose ``size`` consecutive ports are all free."""
+    """A base port whose ``size`` consecutive ports are all free.
+
+    Below Linux's ephemeral range (32768 and up), where every outgoing connection and
+    every single-user server (bound to port 0) takes its port meanwhile.
+    """
     for _ in range(200):
-        base = random.randrange(20000, 60000)
+        base = random.randrange(20000, 32760)
         if all(_free(base + i) for i in range(size)):
             return base
     raise RuntimeError("no free block of ports")
@@ -96,6 +100,7 @@ class Hub:
         user: str | None = None,
     ):
         self.data_dir = data_dir
+        self.auto_port = port is None
         self.port = port or free_port_block()
         self.url = f"http://127.0.0.1:{self.port}"
         self.log_path = data_dir.parent / f"hub-{self.port}.log"
@@ -104,6 +109,22 @@ class Hub:
         self.proc: subprocess.Popen | None = None
 
     def start(self, timeout: float = 60) -> Hub:
+        """Start the hub; a start that fails leaves no process behind. A port taken
+        meanwhile by someone else is replaced by another, when the port was ours to pick."""
+        for attempt in range(3):
+            try:
+                return self._start_once(timeout)
+            except RuntimeError:
+                taken = "address already in use" in self.log_tail(400).lower()
+                self.stop()
+                if not (taken and self.auto_port) or attempt == 2:
+                    raise
+                self.port = free_port_block()
+                self.url = f"http://127.0.0.1:{self.port}"
+                self.log_path = self.data_dir.parent / f"hub-{self.port}.log"
+        raise AssertionError("unreachable")
+
+    def _start_once(self, timeout: float) -> Hub:
         # the hub makes its data folder itself (owned by whoever runs it)
         self.data_dir.parent.mkdir(parents=True, exist_ok=True)
         traversable(self.data_dir.parent)
