@@ -27,6 +27,7 @@ import asset_library.handlers
 from asset_library.app import make_app
 from asset_library.groups import HubGroups
 from asset_library.index import LibraryIndex
+from tests.attacks import CountingHost, alias_bomb
 
 EXAMPLES = Path(__file__).resolve().parents[2] / "examples"
 PREFIX = "/services/library/"
@@ -42,15 +43,6 @@ TOKENS = {
     "alice-read-only": ("alice", [ACCESS, READ, f"{WRITE}!user=bob"]),
     "bob": ("bob", [ACCESS, READ, WRITE]),
 }
-
-
-def alias_bomb(levels: int = 9) -> str:
-    names = "abcdefghijklmnop"
-    lines = ["title: bomb", "lifecycle: {execute: x.ipynb}", "a: &a [x,x,x,x,x,x,x,x,x]"]
-    for i in range(1, levels):
-        refs = ",".join([f"*{names[i - 1]}"] * 9)
-        lines.append(f"{names[i]}: &{names[i]} [{refs}]")
-    return "\n".join(lines) + "\n"
 
 
 class HubAPI(BaseHTTPRequestHandler):
@@ -71,23 +63,6 @@ class HubAPI(BaseHTTPRequestHandler):
         data = json.dumps(body).encode()
         self.send_response(status)
         self.send_header("Content-Type", "application/json")
-        self.send_header("Content-Length", str(len(data)))
-        self.end_headers()
-        self.wfile.write(data)
-
-    def log_message(self, *args):
-        pass
-
-
-class Counting(BaseHTTPRequestHandler):
-    """A schema host that counts the requests it gets."""
-
-    hits: list[str] = []
-
-    def do_GET(self):  # noqa: N802
-        Counting.hits.append(self.path)
-        data = b'{"type": "string"}'
-        self.send_response(200)
         self.send_header("Content-Length", str(len(data)))
         self.end_headers()
         self.wfile.write(data)
@@ -184,10 +159,9 @@ def write_dt(root: Path, name: str, text: str) -> Path:
 
 @pytest.fixture(scope="module")
 def schema_host():
-    server = serve_in_thread(Counting)
-    yield f"http://127.0.0.1:{server.server_address[1]}"
-    server.shutdown()
-    server.server_close()
+    host = CountingHost()
+    yield host
+    host.close()
 
 
 @pytest.fixture(scope="module")
@@ -216,7 +190,7 @@ def data_dir(tmp_path_factory, schema_host) -> Path:
         "remote-twin",
         "title: Remote ref\nlifecycle: {execute: x.ipynb}\n"
         "parameters:\n  type: object\n  properties:\n"
-        f"    x: {{$ref: '{schema_host}/x.json'}}\n"
+        f"    x: {{$ref: '{schema_host.url}/x.json'}}\n"
         "    y: {type: string, pattern: '[a-'}\n",
     )
     write_dt(bob, "bob-secret", "title: Bob's secret twin\nlifecycle: {execute: x.ipynb}\n")
@@ -346,7 +320,7 @@ def test_creating_a_twin_still_works(library):
 
 
 def test_remote_refs_in_parameters_are_problems_and_never_fetched(library, schema_host):
-    Counting.hits = []
+    schema_host.hits.clear()
     detail = library.call("GET", "/assets/private/digital_twins/remote-twin").json()
     fields = {p["field"]: p for p in detail["problems"]}
     assert "parameters.properties.x.$ref" in fields
@@ -361,7 +335,7 @@ def test_remote_refs_in_parameters_are_problems_and_never_fetched(library, schem
     found = library.call("GET", "/search?q=remote&scope=private").json()
     item = next(i for i in found["items"] if i["name"] == "remote-twin")
     assert any("parameters.properties.x.$ref" in p for p in item["problems"])
-    assert Counting.hits == []
+    assert schema_host.hits == []
 
 
 # --- 4. JSON bodies and responses -------------------------------------------------------

@@ -26,6 +26,7 @@ import yaml
 
 from dtaas.runs.model import RunRecord
 from spawner.workspace import lay_out_workspace
+from tests.attacks import CountingHost
 from tests.dts import write_dt
 
 EXAMPLES = Path(__file__).resolve().parents[2] / "examples"
@@ -64,31 +65,6 @@ def strict(text: str):
         raise ValueError(f"{name} is not JSON")
 
     return json.loads(text, parse_constant=refuse)
-
-
-class Counting(ThreadingHTTPServer):
-    """Counts every request; a tarpit would answer slowly, this one just counts."""
-
-    daemon_threads = True
-
-    def __init__(self):
-        self.hits: list[str] = []
-        outer = self
-
-        class Handler(BaseHTTPRequestHandler):
-            def do_GET(self):
-                outer.hits.append(self.path)
-                body = b'{"type": "number"}'
-                self.send_response(200)
-                self.send_header("Content-Type", "application/json")
-                self.send_header("Content-Length", str(len(body)))
-                self.end_headers()
-                self.wfile.write(body)
-
-            def log_message(self, *args):
-                pass
-
-        super().__init__(("127.0.0.1", 0), Handler)
 
 
 class StubLibrary(ThreadingHTTPServer):
@@ -259,9 +235,9 @@ class Runtime:
 
 @pytest.fixture(scope="module")
 def counting():
-    server = serve(Counting())
-    yield server
-    server.shutdown()
+    host = CountingHost(b'{"type": "number"}')
+    yield host
+    host.close()
 
 
 @pytest.fixture(scope="module")

@@ -4,8 +4,6 @@ nesting, parameter schemas with references, JSON bodies, error sizes, scope filt
 from __future__ import annotations
 
 import json
-import threading
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import jsonschema
 import pytest
@@ -28,17 +26,7 @@ from asset_library.validation import (
     validate_data,
     validate_text,
 )
-
-
-def alias_bomb(levels: int = 9) -> str:
-    """Nine aliases of nine aliases ...: a few hundred bytes, 9**levels values."""
-    names = "abcdefghijklmnop"
-    lines = ["title: bomb", "lifecycle: {execute: x.ipynb}", "a: &a [x,x,x,x,x,x,x,x,x]"]
-    for i in range(1, levels):
-        refs = ",".join([f"*{names[i - 1]}"] * 9)
-        lines.append(f"{names[i]}: &{names[i]} [{refs}]")
-    return "\n".join(lines) + "\n"
-
+from tests.attacks import CountingHost, alias_bomb
 
 # --- YAML -------------------------------------------------------------------------------
 
@@ -149,32 +137,12 @@ def test_yaml_nan_and_infinity_parse_but_are_plain_floats():
 # --- parameter schemas ------------------------------------------------------------------
 
 
-class Counting(BaseHTTPRequestHandler):
-    hits: list[str] = []
-
-    def do_GET(self):  # noqa: N802 (http.server's name)
-        Counting.hits.append(self.path)
-        body = json.dumps({"type": "string"}).encode()
-        self.send_response(200)
-        self.send_header("Content-Type", "application/schema+json")
-        self.send_header("Content-Length", str(len(body)))
-        self.end_headers()
-        self.wfile.write(body)
-
-    def log_message(self, *args):
-        pass
-
-
 @pytest.fixture
 def schema_server():
     """A real loopback server that serves a schema and counts every request."""
-    Counting.hits = []
-    server = ThreadingHTTPServer(("127.0.0.1", 0), Counting)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    yield f"http://127.0.0.1:{server.server_address[1]}", Counting.hits
-    server.shutdown()
-    server.server_close()
+    host = CountingHost()
+    yield host.url, host.hits
+    host.close()
 
 
 def test_remote_references_are_reported_and_never_fetched(schema_server):
