@@ -3,10 +3,14 @@
 from __future__ import annotations
 
 import asyncio
+from functools import cache
+from pathlib import Path
 from typing import Any
 
+import yaml
 from jupyter_server.auth.decorator import authorized
 from jupyter_server.base.handlers import APIHandler
+from jupyter_server.utils import url_path_join
 from tornado import web
 from tornado.httputil import HTTPHeaders
 
@@ -276,8 +280,28 @@ class RunCancelHandler(DTaaSHandler):
         self.finish(record.to_dict())
 
 
+OPENAPI = Path(__file__).with_name("openapi.yaml")
+
+
+@cache
+def openapi_document() -> dict[str, Any]:
+    return yaml.safe_load(OPENAPI.read_text())
+
+
+class OpenAPIHandler(DTaaSHandler):
+    """``GET /dtaas/api/openapi.json``: this API's description, at this server's URL."""
+
+    @web.authenticated
+    @authorized
+    def get(self) -> None:
+        doc = dict(openapi_document())
+        doc["servers"] = [{"url": url_path_join(self.base_url, "dtaas", "api")}]
+        self.finish(doc)
+
+
 def handlers() -> list[tuple[str, type]]:
     return [
+        (r"/dtaas/api/openapi.json", OpenAPIHandler),
         (r"/dtaas/api/library", LibraryProxyHandler),
         (r"/dtaas/api/library/(.+)", LibraryProxyHandler),
         (r"/dtaas/api/profiles", ProfilesHandler),
