@@ -185,7 +185,7 @@ class SearchHandler(LibraryHandler):
         )
         try:
             # a search answered a moment ago costs no worker thread
-            result = self.index.cached_search(keys, **asked)
+            result = self.index.search(keys, cached_only=True, **asked)
             if result is None:
                 result = await self.read(self.index.search, keys, **asked)
         except ValueError:

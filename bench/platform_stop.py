@@ -25,7 +25,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from tests.dts import write_dt  # noqa: E402
+from tests.dts import write_bulk_models, write_dt  # noqa: E402
 from tests.hub import Hub, processes_of, traversable  # noqa: E402
 
 
@@ -75,11 +75,7 @@ def start_slow_run(hub: Hub, token: str, server: str) -> None:
 def platform(root: Path, assets: int, busy: bool) -> float:
     data = root / ("busy" if busy else "idle") / "data"
     data.mkdir(parents=True)
-    for i in range(assets if busy else 0):
-        folder = data / "common" / "models" / f"bulk-{i:05d}"
-        folder.mkdir(parents=True)
-        (folder / "asset.yaml").write_text(f"title: Bulk model {i}\ntags: [bulk]\n")
-        (folder / "README.md").write_text(f"# Bulk {i}\n\nA model among many.\n")
+    write_bulk_models(data / "common", assets if busy else 0)
     hub = Hub(data).start()
     try:
         token = hub.token(hub.login("alice"), "alice")

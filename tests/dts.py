@@ -26,3 +26,13 @@ def write_dt(
     (folder / "dt.yaml").write_text(yaml.safe_dump(manifest))
     own_like(folder.parent, workspace)  # as the user's own files would be
     return folder
+
+
+def write_bulk_models(common: Path, count: int) -> None:
+    """``count`` described models (asset.yaml and README) in a common library: a library
+    large enough that its first index build takes a while."""
+    for i in range(count):
+        folder = common / "models" / f"bulk-{i:05d}"
+        folder.mkdir(parents=True)
+        (folder / "asset.yaml").write_text(f"title: Bulk model {i}\ntags: [bulk]\n")
+        (folder / "README.md").write_text(f"# Bulk {i}\n\nA model among many.\n")

@@ -202,46 +202,6 @@ class LibraryIndex:
             return None
         return generation
 
-    def _key(self, generation, visible, q, types, scope, tags, author, sort, cursor, limit):
-        """What identifies an answer: empty libraries are left out of the scope keys, so
-        everyone whose own library is empty shares the answers to the same question."""
-        if limit < 1:
-            raise ValueError("limit")
-        populated = self._populated_at[1] if self._populated_at else None
-        if populated is None or self._populated_at[0] != generation:
-            return None
-        kept = [k for k in _tuple(visible) if k in populated]
-        if scope is not None and scope not in kept:
-            return "empty"
-        query = searching.make_query(kept, q, _tuple(types), scope, _tuple(tags), author, sort)
-        return "empty" if query is None else (query, cursor, min(limit, MAX_LIMIT))
-
-    def cached_search(
-        self,
-        visible: Sequence[str],
-        *,
-        q: str | None = None,
-        types: Sequence[str] = (),
-        scope: str | None = None,
-        tags: Sequence[str] = (),
-        author: str | None = None,
-        sort: str = "relevance",
-        cursor: str | None = None,
-        limit: int = 50,
-    ) -> dict[str, Any] | None:
-        """``search``'s answer if it is known and current, without touching the database
-        (cheap enough for the event loop); None when the search has to run."""
-        generation = self._fresh_generation()
-        if generation is None:
-            return None
-        key = self._key(generation, visible, q, types, scope, tags, author, sort, cursor, limit)
-        if key is None:
-            return None
-        if key == "empty":
-            return searching.empty()
-        hit = self._results.get((generation, *key))
-        return dict(hit) if hit is not None else None
-
     def search(
         self,
         visible: Sequence[str],
@@ -254,25 +214,51 @@ class LibraryIndex:
         sort: str = "relevance",
         cursor: str | None = None,
         limit: int = 50,
-    ) -> dict[str, Any]:
-        """Assets of the ``visible`` scope keys only, with total and facets of the result."""
+        cached_only: bool = False,
+    ) -> dict[str, Any] | None:
+        """Assets of the ``visible`` scope keys only, with total and facets of the result.
+
+        With ``cached_only``, the answer only if it is known and current, without touching
+        the database (cheap enough for the event loop), else None.
+        """
         if sort not in searching.SORTS:
             raise ValueError("sort")
+        if limit < 1:
+            raise ValueError("limit")
+        asked = (visible, q, types, scope, tags, author, sort, cursor, min(limit, MAX_LIMIT))
+        generation = self._fresh_generation()
+        if cached_only:
+            known = self._populated_at
+            if generation is None or known is None or known[0] != generation:
+                return None
+            return self._answer(None, generation, *asked)
         with reading(self.engine) as conn:
-            generation = self._fresh_generation()
             if generation is None:
                 generation = searching.generation_of(conn)
                 self._generation = (generation, time.monotonic())
             self._populated(conn, generation)
-            key = self._key(generation, visible, q, types, scope, tags, author, sort, cursor, limit)
-            if key == "empty" or key is None:
-                return searching.empty()
-            query, cursor, limit = key
-            hit = self._results.get((generation, *key))
-            if hit is not None:
-                return dict(hit)
-            result = searching.search(conn, query, cursor, limit, self._facets, generation)
-        self._results.put((generation, *key), result)
+            return self._answer(conn, generation, *asked)
+
+    def _answer(
+        self, conn, generation, visible, q, types, scope, tags, author, sort, cursor, limit
+    ) -> dict[str, Any] | None:
+        """From the cache, else (with ``conn``) from the index. Empty libraries are left
+        out of the key, so everyone whose own library is empty shares the answers."""
+        populated = self._populated_at[1] if self._populated_at else frozenset()
+        kept = [k for k in _tuple(visible) if k in populated]
+        query = (
+            None
+            if scope is not None and scope not in kept
+            else searching.make_query(kept, q, _tuple(types), scope, _tuple(tags), author, sort)
+        )
+        if query is None:
+            return searching.empty()
+        key = (generation, query, cursor, limit)
+        hit = self._results.get(key)
+        if hit is not None or conn is None:
+            return None if hit is None else dict(hit)
+        result = searching.search(conn, query, cursor, limit, self._facets, generation)
+        self._results.put(key, result)
         return dict(result)
 
     def get(self, scope_key: str, asset_type: str, name: str) -> dict[str, Any] | None:

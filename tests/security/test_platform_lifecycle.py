@@ -14,6 +14,7 @@ import time
 import pytest
 import requests
 
+from tests.dts import write_bulk_models
 from tests.hub import Hub, processes_of
 
 pytestmark = pytest.mark.integration
@@ -73,11 +74,7 @@ def test_a_killed_hub_takes_its_library_down_and_the_next_start_is_clean(tmp_pat
 
 def test_ctrl_c_stops_the_whole_platform_while_the_library_indexes(tmp_path):
     data = tmp_path / "data"
-    for i in range(20000):  # a large library of described assets: the first build is long
-        folder = data / "common" / "models" / f"bulk-{i:05d}"
-        folder.mkdir(parents=True)
-        (folder / "asset.yaml").write_text(f"title: Bulk model {i}\ntags: [bulk]\n")
-        (folder / "README.md").write_text(f"# Bulk {i}\n\nA model among many.\n")
+    write_bulk_models(data / "common", 20000)
     hub = Hub(data).start()
     try:
         token = hub.token(hub.login("alice"), "alice")

@@ -523,3 +523,18 @@ def test_searches_never_see_a_half_built_index(index, data, monkeypatch):
     builder.join()
     seen.add(index.search(ALICE)["total"])
     assert seen <= {before, before + 5} and before + 5 in seen
+
+
+def test_repeated_searches_come_from_the_cache_until_the_index_changes(index, data):
+    visible = ["user:carol", "common"]  # carol's own library is empty
+    assert index.search(visible, q="heat", cached_only=True) is None  # nothing known yet
+    first = index.search(visible, q="heat")
+    assert names(first) == ["m"]
+    assert index.search(visible, q="heat", cached_only=True) == first
+    # a user with another (empty) library shares the answer; an empty scope is empty
+    assert index.search(["user:dave", "common"], q="heat", cached_only=True) == first
+    assert index.search(visible, q="heat", scope="user:carol")["total"] == 0
+    write(data / "common" / "models" / "h" / "asset.yaml", "title: Heat pump\n")
+    index.refresh([data / "common" / "models" / "h"])
+    assert index.search(visible, q="heat", cached_only=True) is None  # the write retired it
+    assert set(names(index.search(visible, q="heat"))) == {"h", "m"}
