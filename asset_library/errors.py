@@ -121,11 +121,15 @@ def _finite(data: Any) -> Any:
     return root[0]
 
 
-def dumps(data: Any) -> str:
-    """Strict JSON for a response: never NaN or Infinity (they become null)."""
+def dumps(data: Any, **kwargs: Any) -> str:
+    """Strict JSON for a response or a record: never NaN or Infinity (they become null).
+
+    The data is walked only when it holds one, so the common case costs one encoding.
+    """
+    kwargs.setdefault("default", str)
     try:
-        return json.dumps(data, default=str, allow_nan=False)
+        return json.dumps(data, allow_nan=False, **kwargs)
     except ValueError as e:
         if "ircular" in str(e):
             raise
-        return json.dumps(_finite(data), default=str, allow_nan=False)
+        return json.dumps(_finite(data), allow_nan=False, **kwargs)

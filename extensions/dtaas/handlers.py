@@ -15,11 +15,11 @@ from tornado import web
 from tornado.httputil import HTTPHeaders
 
 from asset_library.client import LibraryClient
-from asset_library.errors import APIError, json_object
+from asset_library.errors import APIError, dumps, json_object
 
 from .configs import ConfigStore
 from .digital_twins import NAME_RE, DigitalTwin, RequestError, find_dt, resolve_parameters
-from .jsonsafe import dumps, short_strings
+from .jsonsafe import short_strings
 from .runs.manager import RunManager
 from .runs.model import RunRecord
 from .runs.store import RUN_ID_RE

@@ -2,12 +2,12 @@
 
 Python's ``json`` reads and writes ``NaN`` and ``Infinity``, which no browser's
 ``JSON.parse`` accepts; YAML has ``.nan`` and ``.inf``. The runtime refuses them
-on the way in (naming where they are) and turns them into ``null`` on the way out.
+on the way in (naming where they are); ``asset_library.errors.dumps`` turns them into
+``null`` on the way out.
 """
 
 from __future__ import annotations
 
-import json
 import math
 from typing import Any
 
@@ -31,22 +31,6 @@ def non_finite(value: Any) -> list[str | int] | None:
 def dotted(path: list[str | int] | tuple) -> str:
     """``["parameters", "x", 0]`` as ``parameters.x.0``."""
     return ".".join(str(p) for p in path)
-
-
-def finite(value: Any) -> Any:
-    """``value`` with every NaN or infinity replaced by None."""
-    if isinstance(value, float):
-        return value if math.isfinite(value) else None
-    if isinstance(value, dict):
-        return {k: finite(v) for k, v in value.items()}
-    if isinstance(value, (list, tuple)):
-        return [finite(v) for v in value]
-    return value
-
-
-def dumps(value: Any, **kwargs: Any) -> str:
-    """Strict JSON: non-finite numbers become null, never ``NaN``."""
-    return json.dumps(finite(value), allow_nan=False, **kwargs)
 
 
 def shorten(text: Any, limit: int = MESSAGE_CHARS) -> Any:

@@ -17,10 +17,10 @@ import re
 import stat
 from pathlib import Path
 
+from asset_library.errors import dumps
 from asset_library.fsutil import PathOutsideRoot, confined, write_bytes_atomic
 
 from ..digital_twins import NAME_RE, RequestError
-from ..jsonsafe import dumps
 from .model import TERMINAL, RunRecord, RunStatus, utcnow
 
 RUN_FILE = "run.json"
@@ -88,7 +88,7 @@ class RunStore:
     def save(self, record: RunRecord) -> None:
         """``run.json`` replaced atomically, with non-finite numbers written as null."""
         path = self.file(record, RUN_FILE)
-        write_bytes_atomic(path, (dumps(record.to_dict(), indent=2, default=str) + "\n").encode())
+        write_bytes_atomic(path, (dumps(record.to_dict(), indent=2) + "\n").encode())
 
     def log(self, record: RunRecord, line: str) -> None:
         """Append a line; a log that is a link is never followed (OSError)."""
