@@ -3,12 +3,14 @@ hub, and says when it cannot isolate users."""
 
 from __future__ import annotations
 
+import contextlib
 import os
 import pwd
 import shutil
 import signal
 import sqlite3
 import subprocess
+import threading
 import time
 
 import pytest
@@ -52,6 +54,17 @@ def library_answers(hub: Hub, token: str) -> dict | None:
     return r.json() if r.status_code == 200 and r.json()["items"] else None
 
 
+def spawn_pending(hub: Hub, token: str) -> bool:
+    model = hub.api(token).get(f"{hub.url}/hub/api/users/alice").json()
+    return bool(model.get("pending") or model.get("servers"))
+
+
+def ignore_errors(call, *args) -> None:
+    """A request to a platform that the test stops meanwhile."""
+    with contextlib.suppress(requests.RequestException):
+        call(*args, json={}, timeout=60)
+
+
 def test_a_killed_hub_takes_its_library_down_and_the_next_start_is_clean(tmp_path):
     hub = Hub(tmp_path / "data").start()
     try:
@@ -78,12 +91,19 @@ def test_ctrl_c_stops_the_whole_platform_while_the_library_indexes(tmp_path):
     hub = Hub(data).start()
     try:
         token = hub.token(hub.login("alice"), "alice")
-        # a spawn in flight and the index being built: Ctrl-C at the terminal
-        hub.api(token).post(f"{hub.url}/hub/api/users/alice/servers/", json={})
+        # a spawn in flight and the index being built: Ctrl-C at the terminal. The hub
+        # answers a spawn only once the server is up (seconds), so it is not awaited.
+        api = hub.api(token)
+        spawn = threading.Thread(
+            target=lambda: ignore_errors(api.post, f"{hub.url}/hub/api/users/alice/servers/")
+        )
+        spawn.start()
+        wait_until(lambda: spawn_pending(hub, token), 30, "the spawn starting")
         assert library_pids(hub) and not library_answers(hub, token), "index already built"
         os.killpg(hub.proc.pid, signal.SIGINT)
         wait_until(lambda: not processes_of(data), 60, "every process of the platform ending")
         assert hub.proc.wait(1) is not None
+        spawn.join(10)
         # the stop did not wait for the build to end: it was rolled back, whole
         with sqlite3.connect(data / "library" / "index.sqlite") as db:
             assert db.execute("SELECT count(*) FROM assets").fetchone()[0] < 20000
