@@ -7,13 +7,16 @@ PY := $(VENV)/bin/python
 NPM := npm --no-audit --no-fund --loglevel=error
 LABEXT_DIR := extensions/labextension
 LABEXT_OUT := extensions/dtaas/labextension/package.json
+# the TypeScript types are generated from the two OpenAPI documents, so they are sources too
 LABEXT_SRC := $(LABEXT_DIR)/package.json $(LABEXT_DIR)/package-lock.json $(LABEXT_DIR)/tsconfig.json \
-	$(wildcard $(LABEXT_DIR)/src/*) $(wildcard $(LABEXT_DIR)/style/*)
+	$(shell find $(LABEXT_DIR)/src $(LABEXT_DIR)/style $(LABEXT_DIR)/schema -type f \
+		-not -path '*/src/schema/*') extensions/dtaas/openapi.yaml asset_library/openapi.yaml
 LABEXT_LINK := $(VENV)/share/jupyter/labextensions/dtaas-labextension
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 # Debian's own Python: every workspace account can run it (a pyenv build under
 # /root cannot be reached by other accounts)
 SYSPY := /usr/bin/python3
+
 
 .PHONY: run test install install-test postgresql lint format clean system-python traversable
 
@@ -21,6 +24,7 @@ run: install
 	$(VENV)/bin/jupyterhub -f jupyterhub_config.py
 
 test: install-test lint
+	cd $(LABEXT_DIR) && $(NPM) test
 	$(PY) -m pytest
 
 install: $(VENV)/.installed node_modules/.installed $(LABEXT_OUT) traversable

@@ -6,228 +6,274 @@ import {
 import { ICommandPalette, MainAreaWidget, WidgetTracker } from '@jupyterlab/apputils';
 import { ILauncher } from '@jupyterlab/launcher';
 import { IRenderMimeRegistry } from '@jupyterlab/rendermime';
+import { ISettingRegistry } from '@jupyterlab/settingregistry';
 import { LabIcon } from '@jupyterlab/ui-components';
-import { Widget } from '@lumino/widgets';
 
-import { IDTRef, IRun, Scope } from './api';
-import { PickList } from './cart';
-import { ConfigureView } from './configure';
-import { LibraryPanel } from './library';
-import { trackManifestSaves } from './manifest';
-import { newDigitalTwin } from './newdt';
-import { DigitalTwinsPanel } from './panel';
-import { RunsView } from './runsview';
+import { errorText } from './api/client';
+import type { AssetType, IAssetKey } from './api/types';
+import { ASSET_TYPES, assetRef } from './domain/assets';
+import { isFinished } from './domain/format';
+import { IDTaaSContext, TWIN_TABS, TwinTab } from './components/context';
+import { trackManifestSaves } from './components/ManifestChecks';
+import { newDigitalTwin } from './components/NewDT';
+import { DigitalTwinsSidebar } from './components/Sidebar';
+import { TwinPage } from './components/TwinPage';
+import { LibraryModel } from './models/library';
+import { PickList } from './models/picks';
+import { ISettingsValues, SettingsModel } from './models/settings';
+import { TwinRegistry } from './models/twin';
 import digitalTwinSvg from '../style/icons/digital-twin.svg';
-import librarySvg from '../style/icons/library.svg';
 
 export const digitalTwinIcon = new LabIcon({
   name: 'dtaas-labextension:digital-twin',
   svgstr: digitalTwinSvg
 });
 
-export const libraryIcon = new LabIcon({
-  name: 'dtaas-labextension:library',
-  svgstr: librarySvg
-});
+const PLUGIN_ID = 'dtaas-labextension:plugin';
 
 namespace CommandIDs {
+  export const open = 'dtaas:open';
   export const configure = 'dtaas:configure';
-  export const runs = 'dtaas:runs';
+  export const run = 'dtaas:run';
+  export const compare = 'dtaas:compare';
+  export const refresh = 'dtaas:refresh';
   export const newDT = 'dtaas:new-dt';
-  export const library = 'dtaas:library';
+  export const search = 'dtaas:search';
 }
 
 const PALETTE_CATEGORY = 'Digital Twins';
 
-/** A main-area view of one digital twin. */
-type View = Widget & { readonly dt: IDTRef };
+/** The step a quick run starts. */
+const RUN_STEP = 'execute';
 
-/** Command arguments naming a digital twin; also what the layout restorer stores. */
-function refArgs(dt: IDTRef): { name: string; scope: Scope; title: string } {
-  return { name: dt.name, scope: dt.scope, title: dt.title ?? '' };
-}
-
-function refFrom(args: Record<string, unknown>): IDTRef {
+/** Command arguments naming an asset; also what the layout restorer stores. */
+function keyArgs(key: IAssetKey, tab?: TwinTab): Record<string, string> {
   return {
-    name: String(args.name ?? ''),
-    scope: args.scope === 'private' ? 'private' : 'common',
-    title: typeof args.title === 'string' ? args.title : undefined
+    scope: key.scope,
+    type: key.type,
+    name: key.name,
+    title: key.title ?? '',
+    ...(tab ? { tab } : {})
   };
 }
 
+function keyFrom(args: Record<string, unknown>): IAssetKey | null {
+  const name = typeof args.name === 'string' ? args.name : '';
+  const scope = typeof args.scope === 'string' ? args.scope : '';
+  const type = (typeof args.type === 'string' ? args.type : 'digital_twins') as AssetType;
+  if (!name || !scope || !ASSET_TYPES.includes(type)) {
+    return null;
+  }
+  return { name, scope, type, title: typeof args.title === 'string' ? args.title : undefined };
+}
+
+function tabFrom(args: Record<string, unknown>): TwinTab | undefined {
+  return TWIN_TABS.find(t => t === args.tab);
+}
+
 const plugin: JupyterFrontEndPlugin<void> = {
-  id: 'dtaas-labextension:plugin',
-  description: 'Sidebars for the asset library and for running digital twins; manifest checks.',
+  id: PLUGIN_ID,
+  description: 'The Digital Twins sidebar, a page per twin and asset, and manifest checks.',
   autoStart: true,
   requires: [IRenderMimeRegistry],
-  optional: [ILayoutRestorer, ICommandPalette, ILauncher],
+  optional: [ILayoutRestorer, ICommandPalette, ILauncher, ISettingRegistry],
   activate: (
     app: JupyterFrontEnd,
     rendermime: IRenderMimeRegistry,
     restorer: ILayoutRestorer | null,
     palette: ICommandPalette | null,
-    launcher: ILauncher | null
+    launcher: ILauncher | null,
+    settingRegistry: ISettingRegistry | null
   ): void => {
     const { commands, shell } = app;
-    const open = (path: string) => commands.execute('docmanager:open', { path });
-    const goTo = (path: string) => commands.execute('filebrowser:go-to-path', { path });
-
-    const configureViews = new WidgetTracker<MainAreaWidget<ConfigureView>>({
-      namespace: 'dtaas-configure'
-    });
-    const runsViews = new WidgetTracker<MainAreaWidget<RunsView>>({ namespace: 'dtaas-runs' });
-
-    const panel = new DigitalTwinsPanel({
-      openNotebook: open,
-      openConfigure: dt => void commands.execute(CommandIDs.configure, refArgs(dt)),
-      openRuns: (dt, run) => openRuns(dt, run),
-      runStarted: dt => void findView(runsViews, dt)?.content.refresh()
-    });
-    panel.id = 'dtaas-sidebar';
-    panel.title.icon = digitalTwinIcon;
-    panel.title.caption = 'Digital Twins';
-    shell.add(panel, 'left', { rank: 600 });
-
+    const contents = app.serviceManager.contents;
+    const settings = new SettingsModel();
+    const library = new LibraryModel();
+    const registry = new TwinRegistry(settings);
     const picks = new PickList();
-    const library = new LibraryPanel({
-      rendermime,
-      contents: app.serviceManager.contents,
+    const pages = new WidgetTracker<MainAreaWidget<TwinPage>>({ namespace: 'dtaas-page' });
+
+    const context: IDTaaSContext = {
+      library,
+      registry,
       picks,
-      open: path => void open(path),
-      goTo: path => void goTo(path),
-      newDT: () => void commands.execute(CommandIDs.newDT),
-      configure: dt =>
-        void commands.execute(
-          CommandIDs.configure,
-          refArgs({ name: dt.name, scope: dt.scope as Scope, title: dt.title })
-        )
+      settings,
+      rendermime,
+      contents,
+      open: path => void commands.execute('docmanager:open', { path }),
+      goTo: path => void commands.execute('filebrowser:go-to-path', { path }),
+      openAsset: (key, tab) => openPage(key, tab),
+      newDT: () => void commands.execute(CommandIDs.newDT)
+    };
+
+    if (settingRegistry) {
+      void settingRegistry.load(PLUGIN_ID).then(
+        loaded => {
+          const apply = () => settings.update(loaded.composite as unknown as ISettingsValues);
+          apply();
+          loaded.changed.connect(apply);
+        },
+        reason => console.warn(`Digital Twins settings: ${errorText(reason)}`)
+      );
+    }
+
+    const sidebar = new DigitalTwinsSidebar(context);
+    sidebar.id = 'dtaas-sidebar';
+    sidebar.title.icon = digitalTwinIcon;
+    sidebar.title.caption = 'Digital Twins';
+    shell.add(sidebar, 'left', { rank: 600 });
+
+    trackManifestSaves(contents);
+    // A saved file of an asset may change its README, problems or list of configurations.
+    contents.fileChanged.connect((_, change) => {
+      const path = change.newValue?.path;
+      if (change.type === 'save' && path) {
+        registry.under(path).forEach(model => void model.load());
+      }
     });
-    library.id = 'dtaas-library';
-    library.title.icon = libraryIcon;
-    library.title.caption = 'Library';
-    shell.add(library, 'left', { rank: 590 });
 
-    trackManifestSaves(app.serviceManager.contents);
+    function currentPage(): MainAreaWidget<TwinPage> | null {
+      const widget = pages.currentWidget;
+      return widget && widget.isVisible ? widget : (pages.currentWidget ?? null);
+    }
 
-    /** Ask for a new digital twin, then show it: its README, and its detail in the library. */
+    /** The open page of an asset, or a new one: one page per asset. */
+    function openPage(key: IAssetKey, tab?: TwinTab): MainAreaWidget<TwinPage> {
+      const ref = assetRef(key);
+      let widget = pages.find(w => w.content.model.ref === ref);
+      if (!widget) {
+        const content = new TwinPage(registry.twin(key), context, tab);
+        content.title.icon = digitalTwinIcon;
+        widget = new MainAreaWidget<TwinPage>({ content });
+        widget.id = `dtaas-page-${ref.replace(/[^A-Za-z0-9_-]/g, '-')}`;
+        widget.title.closable = true;
+        widget.title.icon = digitalTwinIcon;
+        content.tabChanged.connect(() => void pages.save(widget!));
+        shell.add(widget, 'main');
+        void pages.add(widget);
+      } else if (tab) {
+        widget.content.setTab(tab);
+      }
+      shell.activateById(widget.id);
+      return widget;
+    }
+
     async function newDT(): Promise<void> {
       const created = await newDigitalTwin(picks);
       if (!created) {
         return;
       }
       picks.clear();
-      shell.activateById(library.id);
-      library.select({
-        scope: created.scope || 'private',
-        type: 'digital_twins',
-        name: created.name,
-        title: created.title
-      });
       void library.search();
-      void panel.refresh();
-      await open(`${created.path || `digital_twins/${created.name}`}/README.md`);
+      openPage({ scope: created.scope, type: 'digital_twins', name: created.name });
+      context.open(`${created.path}/README.md`);
     }
 
-    function findView<T extends View>(
-      tracker: WidgetTracker<MainAreaWidget<T>>,
-      dt: IDTRef
-    ): MainAreaWidget<T> | undefined {
-      return tracker.find(w => w.content.dt.name === dt.name && w.content.dt.scope === dt.scope);
-    }
-
-    /** The open view of a digital twin, or a new one; one per twin and kind. */
-    function show<T extends View>(
-      tracker: WidgetTracker<MainAreaWidget<T>>,
-      kind: string,
-      dt: IDTRef,
-      create: () => T
-    ): MainAreaWidget<T> {
-      let widget = findView(tracker, dt);
-      if (!widget) {
-        const content = create();
-        content.title.icon = digitalTwinIcon;
-        content.title.caption = `${dt.name} (${dt.scope})`;
-        widget = new MainAreaWidget<T>({ content });
-        widget.id = `dtaas-${kind}-${dt.scope}-${dt.name}`;
-        widget.title.closable = true;
-        shell.add(widget, 'main');
-        void tracker.add(widget);
-      }
-      shell.activateById(widget.id);
-      return widget;
-    }
-
-    function openRuns(dt: IDTRef, run?: IRun): void {
-      const widget = show(
-        runsViews,
-        'runs',
-        dt,
-        () => new RunsView({ dt, open, goTo, statusChanged: () => panel.runsChanged(dt) })
-      );
-      if (run) {
-        widget.content.showRun(run);
-      }
-    }
-
-    function openConfigure(dt: IDTRef): void {
-      show(
-        configureViews,
-        'configure',
-        dt,
-        () => new ConfigureView({ dt, showRun: run => openRuns(dt, run) })
-      );
-    }
-
-    commands.addCommand(CommandIDs.configure, {
+    commands.addCommand(CommandIDs.open, {
       label: args =>
-        args.name ? `Configure ${args.title || args.name}` : 'Configure Digital Twin',
-      execute: args => openConfigure(refFrom(args))
+        args.name ? `Open ${args.title || args.name}` : 'Open Digital Twin Page',
+      caption: 'Open the page of a digital twin or asset',
+      execute: args => {
+        const key = keyFrom(args);
+        if (key) {
+          openPage(key, tabFrom(args));
+        }
+      }
+    });
+    commands.addCommand(CommandIDs.configure, {
+      label: args => (args.name ? `Configure ${args.title || args.name}` : 'Configure Digital Twin'),
+      isEnabled: args => keyFrom(args) !== null || currentPage() !== null,
+      execute: args => {
+        const key = keyFrom(args) ?? currentPage()?.content.model.key;
+        if (key) {
+          openPage(key, 'configure');
+        }
+      }
+    });
+    commands.addCommand(CommandIDs.run, {
+      label: args => (args.name ? `Run ${args.title || args.name}` : 'Run Digital Twin'),
+      caption: `Run the ${RUN_STEP} step with the default values`,
+      isEnabled: args => keyFrom(args) !== null || currentPage() !== null,
+      execute: async args => {
+        const key = keyFrom(args) ?? currentPage()?.content.model.key;
+        const twin = key ? registry.twin(key) : null;
+        if (!key || !twin?.runs) {
+          return;
+        }
+        openPage(key, 'runs');
+        await twin.runs.start({ dt: key.name, steps: [RUN_STEP] });
+      }
+    });
+    commands.addCommand(CommandIDs.compare, {
+      label: 'Compare Runs',
+      caption: 'Compare the runs ticked on the Runs tab (the two newest if none are)',
+      isEnabled: () => currentPage()?.content.model.runs !== null && currentPage() !== null,
+      execute: () => {
+        const page = currentPage();
+        const runs = page?.content.model.runs;
+        if (!page || !runs) {
+          return;
+        }
+        if (runs.compared.length < 2) {
+          runs.clearCompared();
+          runs.runs
+            .filter(r => isFinished(r.status))
+            .slice(0, 2)
+            .forEach(r => runs.toggleCompared(r.id));
+        }
+        page.content.setTab('runs');
+        shell.activateById(page.id);
+      }
+    });
+    commands.addCommand(CommandIDs.refresh, {
+      label: 'Refresh Digital Twins',
+      caption: 'Search the library again and reload the twin page shown',
+      execute: async () => {
+        const page = currentPage();
+        await Promise.all([
+          library.search(),
+          page ? page.content.model.load() : Promise.resolve(),
+          page?.content.model.runs?.refresh() ?? Promise.resolve()
+        ]);
+      }
     });
     commands.addCommand(CommandIDs.newDT, {
       label: args => (args.isLauncher ? 'New Digital Twin' : 'New Digital Twin…'),
-      caption: 'Create a digital twin from a template and the assets picked in the library',
+      caption: 'Create a digital twin from a template and the assets picked in the sidebar',
       icon: args => (args.isPalette ? undefined : digitalTwinIcon),
       execute: () => newDT()
     });
-    commands.addCommand(CommandIDs.library, {
-      label: 'Search the Library',
+    commands.addCommand(CommandIDs.search, {
+      label: 'Search Digital Twins and Assets',
       caption: 'Find digital twins, functions, models, tools and data',
       execute: () => {
-        shell.activateById(library.id);
-        library.focusSearch();
+        shell.activateById(sidebar.id);
+        sidebar.focusSearch();
       }
     });
     if (palette) {
-      palette.addItem({ command: CommandIDs.newDT, category: PALETTE_CATEGORY });
-      palette.addItem({ command: CommandIDs.library, category: PALETTE_CATEGORY });
+      for (const command of [
+        CommandIDs.search,
+        CommandIDs.newDT,
+        CommandIDs.configure,
+        CommandIDs.run,
+        CommandIDs.compare,
+        CommandIDs.refresh
+      ]) {
+        palette.addItem({ command, category: PALETTE_CATEGORY });
+      }
     }
     if (launcher) {
-      launcher.add({
-        command: CommandIDs.newDT,
-        category: 'Other',
-        rank: 0,
-        args: { isLauncher: true }
-      });
+      launcher.add({ command: CommandIDs.newDT, category: 'Other', rank: 0, args: { isLauncher: true } });
     }
 
-    commands.addCommand(CommandIDs.runs, {
-      label: args => (args.name ? `Runs of ${args.title || args.name}` : 'Digital Twin Runs'),
-      execute: args => openRuns(refFrom(args))
-    });
-
     if (restorer) {
-      // Reopens the sidebar on reload if it was the active one, and the open views.
-      restorer.add(panel, 'dtaas-sidebar');
-      restorer.add(library, 'dtaas-library');
-      void restorer.restore(configureViews, {
-        command: CommandIDs.configure,
-        args: w => refArgs(w.content.dt),
-        name: w => `${w.content.dt.scope}:${w.content.dt.name}`
-      });
-      void restorer.restore(runsViews, {
-        command: CommandIDs.runs,
-        args: w => refArgs(w.content.dt),
-        name: w => `${w.content.dt.scope}:${w.content.dt.name}`
+      // Reopens the sidebar if it was the active one, and every page at its tab.
+      restorer.add(sidebar, 'dtaas-sidebar');
+      void restorer.restore(pages, {
+        command: CommandIDs.open,
+        args: w => keyArgs(w.content.model.key, w.content.tab),
+        name: w => w.content.model.ref
       });
     }
   }

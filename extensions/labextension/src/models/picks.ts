@@ -7,10 +7,7 @@ export interface IPick {
   title: string;
 }
 
-/**
- * The assets picked for the next new digital twin. Shared by the library
- * panel and the new-DT dialog, so both see the same list.
- */
+/** The assets picked for the next new digital twin, shared by the sidebar and the dialog. */
 export class PickList {
   get items(): readonly IPick[] {
     return this._items;

@@ -1,0 +1,108 @@
+/** The workspace runtime: digital twins, configurations, runs and their outputs. */
+import { pathUrl, request, sendJson, serverUrl } from './client';
+import type {
+  Config,
+  DigitalTwin,
+  LogChunk,
+  Profile,
+  Run,
+  RunRequest,
+  RunScope
+} from './types';
+
+/** One file a run wrote below its outputs folder. */
+export interface IOutputFile {
+  /** Relative to the run's `outputs/` folder. */
+  path: string;
+  size: number;
+  kind: 'image' | 'csv' | 'notebook' | 'text' | 'other';
+  mime: string;
+}
+
+export interface IRunOutputs {
+  run: string;
+  files: IOutputFile[];
+  truncated?: boolean;
+}
+
+function dtEndpoint(scope: RunScope, dt: string): string {
+  return `dts/${encodeURIComponent(scope)}/${encodeURIComponent(dt)}`;
+}
+
+function runEndpoint(id: string): string {
+  return `runs/${encodeURIComponent(id)}`;
+}
+
+export function fetchDT(scope: RunScope, dt: string): Promise<DigitalTwin> {
+  return request<DigitalTwin>(dtEndpoint(scope, dt));
+}
+
+/** Create or replace a configuration of the user's. */
+export function saveConfig(
+  scope: RunScope,
+  dt: string,
+  name: string,
+  values: Record<string, unknown>
+): Promise<Config> {
+  return sendJson<Config>(`${dtEndpoint(scope, dt)}/configs/${encodeURIComponent(name)}`, 'PUT', {
+    values
+  });
+}
+
+export async function deleteConfig(scope: RunScope, dt: string, name: string): Promise<void> {
+  await request<null>(`${dtEndpoint(scope, dt)}/configs/${encodeURIComponent(name)}`, {
+    method: 'DELETE'
+  });
+}
+
+/** Check values against the parameter schema on the server; throws an ApiError if invalid. */
+export function validateParameters(
+  scope: RunScope,
+  dt: string,
+  values: Record<string, unknown>
+): Promise<{ valid: boolean; parameters: Record<string, unknown> }> {
+  return sendJson(`${dtEndpoint(scope, dt)}/validate`, 'POST', { values });
+}
+
+export async function fetchProfiles(): Promise<Profile[]> {
+  const body = await request<{ profiles: Profile[] }>('profiles');
+  return body?.profiles ?? [];
+}
+
+export function startRun(run: RunRequest): Promise<Run> {
+  return sendJson<Run>('runs', 'POST', run);
+}
+
+export function fetchRun(id: string): Promise<Run> {
+  return request<Run>(runEndpoint(id));
+}
+
+/** Runs of one digital twin, newest first. */
+export async function fetchRuns(dt: string, limit: number): Promise<Run[]> {
+  const body = await request<{ runs: Run[] }>(
+    `runs?dt=${encodeURIComponent(dt)}&limit=${limit}`
+  );
+  return body?.runs ?? [];
+}
+
+export function fetchRunLog(id: string, offset: number): Promise<LogChunk> {
+  return request<LogChunk>(`${runEndpoint(id)}/log?offset=${offset}`);
+}
+
+export function cancelRun(id: string): Promise<Run> {
+  return request<Run>(`${runEndpoint(id)}/cancel`, { method: 'POST' });
+}
+
+export function fetchRunOutputs(id: string): Promise<IRunOutputs> {
+  return request<IRunOutputs>(`${runEndpoint(id)}/outputs`);
+}
+
+/** Where the browser downloads a run's outputs, notebooks and log as one zip. */
+export function outputsZipUrl(id: string): string {
+  return serverUrl('dtaas/api', runEndpoint(id), 'outputs.zip');
+}
+
+/** Jupyter server's own nbconvert export of an executed notebook, as an HTML download. */
+export function notebookHtmlUrl(path: string): string {
+  return serverUrl('nbconvert/html', pathUrl(path)) + '?download=true';
+}

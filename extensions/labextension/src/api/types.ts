@@ -1,0 +1,46 @@
+/**
+ * The shapes the two servers answer with, taken from their OpenAPI documents
+ * (`npm run build:types` generates `schema/` from them), so they cannot drift.
+ */
+import type { components as LibraryComponents, paths as LibraryPaths } from '../schema/library';
+import type { components as RuntimeComponents, paths as RuntimePaths } from '../schema/runtime';
+
+type RuntimeSchemas = RuntimeComponents['schemas'];
+type LibrarySchemas = LibraryComponents['schemas'];
+type JsonOf<T> = T extends { content: { 'application/json': infer B } } ? B : never;
+
+export type RunStatus = RuntimeSchemas['Status'];
+export type Run = RuntimeSchemas['Run'];
+export type RunRequest = RuntimeSchemas['RunRequest'];
+export type RunProgress = RuntimeSchemas['Progress'];
+export type StepResult = RuntimeSchemas['StepResult'];
+export type DigitalTwin = RuntimeSchemas['DigitalTwin'];
+export type Config = RuntimeSchemas['Config'];
+export type Profile = RuntimeSchemas['Profile'];
+export type ParameterError = RuntimeSchemas['ParameterError'];
+export type LogChunk = JsonOf<RuntimePaths['/runs/{run}/log']['get']['responses'][200]>;
+
+export type AssetType = LibrarySchemas['Asset']['type'];
+export type Asset = LibrarySchemas['Asset'];
+export type AssetDetail = LibrarySchemas['AssetDetail'];
+export type Problem = LibrarySchemas['Problem'];
+export type Relations = LibrarySchemas['Relations'];
+export type FileEntry = AssetDetail['files'][number];
+export type SearchResult = LibrarySchemas['SearchResult'];
+export type Me = JsonOf<LibraryPaths['/me']['get']['responses'][200]>;
+export type Template = JsonOf<LibraryPaths['/templates']['get']['responses'][200]>['templates'][number];
+export type NewDigitalTwin = NonNullable<
+  LibraryPaths['/digital_twins']['post']['requestBody']
+>['content']['application/json'];
+export type Validation = JsonOf<LibraryPaths['/validate']['post']['responses'][200]>;
+
+/** The two scopes the runtime runs twins from. */
+export type RunScope = 'private' | 'common';
+
+/** Names an asset: scope ("private", "common" or "group:<g>"), type and name. */
+export interface IAssetKey {
+  scope: string;
+  type: AssetType;
+  name: string;
+  title?: string;
+}
