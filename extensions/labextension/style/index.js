@@ -1,1 +1,4 @@
 import './base.css';
+import './sidebar.css';
+import './page.css';
+import './runs.css';
