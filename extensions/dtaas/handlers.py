@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import os
 from functools import cache
 from pathlib import Path
 from typing import Any
@@ -13,6 +14,7 @@ from jupyter_server.base.handlers import APIHandler
 from jupyter_server.utils import url_path_join
 from tornado import web
 from tornado.httputil import HTTPHeaders
+from tornado.iostream import StreamClosedError
 
 from asset_library.client import LibraryClient
 from asset_library.errors import APIError, dumps, json_object
@@ -22,6 +24,7 @@ from .digital_twins import NAME_RE, DigitalTwin, RequestError, find_dt, resolve_
 from .jsonsafe import short_strings
 from .runs.manager import RunManager
 from .runs.model import RunRecord
+from .runs.outputs import CHUNK, MAX_LISTED
 from .runs.store import RUN_ID_RE
 
 SCOPE = r"(private|common)"
@@ -268,6 +271,49 @@ class RunLogHandler(DTaaSHandler):
         self.finish({"text": text, "offset": new_offset, "done": record.done and at_end})
 
 
+class RunOutputsHandler(DTaaSHandler):
+    """``GET /dtaas/api/runs/<id>/outputs``: the run's output files, for the Explore page."""
+
+    @web.authenticated
+    @authorized
+    async def get(self, run_id: str) -> None:
+        record = self.run_record(run_id)
+        # a folder of any size is walked: off the event loop
+        files, truncated = await asyncio.to_thread(self.runs.store.outputs, record, MAX_LISTED)
+        self.finish(
+            {"run": record.id, "files": [f.to_dict() for f in files], "truncated": truncated}
+        )
+
+
+class RunOutputsZipHandler(DTaaSHandler):
+    """``GET /dtaas/api/runs/<id>/outputs.zip``: outputs, executed notebooks and log.
+
+    The zip is built in a worker thread into a temporary file, then sent in chunks,
+    each awaited, so neither the zip nor the client's pace holds memory.
+    """
+
+    @web.authenticated
+    @authorized
+    async def get(self, run_id: str) -> None:
+        record = self.run_record(run_id)
+        archive = await asyncio.to_thread(self.runs.outputs_zip, record)
+        try:
+            self.set_header("Content-Type", "application/zip")
+            self.set_header(
+                "Content-Disposition", f'attachment; filename="{record.dt}-{record.id}.zip"'
+            )
+            self.set_header("Content-Length", os.fstat(archive.fileno()).st_size)
+            self.set_header("X-Content-Type-Options", "nosniff")
+            while chunk := await asyncio.to_thread(archive.read, CHUNK):
+                self.write(chunk)
+                await self.flush()
+        except StreamClosedError:  # the client went away: nothing more to send
+            return
+        finally:
+            archive.close()
+        self.finish(set_content_type="application/zip")
+
+
 class RunCancelHandler(DTaaSHandler):
     """``POST /dtaas/api/runs/<id>/cancel``: stop a queued or running run."""
 
@@ -312,4 +358,6 @@ def handlers() -> list[tuple[str, type]]:
         (rf"/dtaas/api/runs/{NAME}", RunHandler),
         (rf"/dtaas/api/runs/{NAME}/log", RunLogHandler),
         (rf"/dtaas/api/runs/{NAME}/cancel", RunCancelHandler),
+        (rf"/dtaas/api/runs/{NAME}/outputs", RunOutputsHandler),
+        (rf"/dtaas/api/runs/{NAME}/outputs\.zip", RunOutputsZipHandler),
     ]

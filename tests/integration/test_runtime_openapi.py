@@ -8,7 +8,7 @@ import pytest
 
 from tests.dts import write_dt
 from tests.integration.test_platform import wait_run
-from tests.openapi import OpenAPIChecker
+from tests.openapi import runtime_api
 
 pytestmark = pytest.mark.integration
 MSD = "dts/common/mass-spring-damper"
@@ -17,19 +17,7 @@ MSD = "dts/common/mass-spring-damper"
 @pytest.fixture(scope="module")
 def api(alice):
     """Calls ``/dtaas/api/<path>`` as alice and checks each answer against the document."""
-    base = f"{alice['server']}dtaas/api/"
-    r = alice["api"].get(f"{base}openapi.json")
-    assert r.status_code == 200
-    doc = r.json()
-    assert doc["servers"] == [{"url": "/user/alice/dtaas/api"}]
-    checker = OpenAPIChecker(doc)
-
-    def call(method: str, path: str, **kwargs):
-        response = alice["api"].request(method, base + path, **kwargs)
-        checker.check(method, "/" + path.split("?")[0], response)
-        return response
-
-    return call
+    return runtime_api(alice)
 
 
 def test_twin_configurations_and_validation_follow_the_document(api):

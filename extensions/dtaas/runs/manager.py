@@ -7,12 +7,13 @@ import contextlib
 import math
 import os
 import platform
+import tempfile
 import threading
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from importlib import metadata
 from pathlib import Path
-from typing import Any
+from typing import IO, Any
 
 from traitlets import Float, Instance, Int, Unicode, default
 from traitlets.config import LoggingConfigurable
@@ -21,6 +22,7 @@ from ..configs import ConfigStore
 from ..digital_twins import DigitalTwin, RequestError, find_dt, resolve_parameters
 from .engine import StepObserver, execute_step
 from .model import RunRecord, RunStatus, StepResult, new_run_id, utcnow
+from .outputs import ArchiveTooLarge, write_zip
 from .remote import RemoteRunner
 from .store import RunStore, open_log
 
@@ -118,6 +120,12 @@ class RunManager(LoggingConfigurable):
     )
     server_name = Unicode(
         config=True, help="This server's name among the user's servers ($JUPYTERHUB_SERVER_NAME)."
+    )
+    max_outputs_zip_bytes = Int(
+        512 << 20,
+        config=True,
+        help="Largest run download (outputs, executed notebooks and log together), in bytes; "
+        "a larger one is refused with 413.",
     )
     remote = Instance(RemoteRunner)
 
@@ -233,6 +241,43 @@ class RunManager(LoggingConfigurable):
             control.observer.stop("cancelled")
         self._note(control.record, "cancel requested")
         return control.record
+
+    # --- downloads --------------------------------------------------------------
+
+    def outputs_zip(self, record: RunRecord) -> IO[bytes]:
+        """The run's files as a zip in an unnamed temporary file, read from its start.
+
+        Blocking (run it off the event loop). The zip is written to disk, not kept in
+        memory, and the file vanishes when closed, even if the process dies. 413 when
+        the files are, or grow while packed to, more than ``max_outputs_zip_bytes``.
+        """
+        limit = self.max_outputs_zip_bytes
+        members = self.store.archive_members(record)
+        total = sum(m.size for m in members)
+        if total > limit:
+            raise self._too_large(record, limit, total)
+        archive = tempfile.TemporaryFile(prefix="dtaas-outputs-")  # noqa: SIM115 (returned)
+        try:
+            write_zip(archive, members, limit)
+            archive.seek(0)
+        except ArchiveTooLarge:
+            archive.close()
+            raise self._too_large(record, limit) from None
+        except BaseException:
+            archive.close()
+            raise
+        return archive
+
+    def _too_large(self, record: RunRecord, limit: int, size: int | None = None) -> RequestError:
+        what = f"{size} bytes" if size is not None else "growing"
+        return RequestError(
+            413,
+            f"the files of run {record.id} are {what}, more than the download limit of "
+            f"{limit} bytes ({limit / (1 << 20):g} MiB, RunManager.max_outputs_zip_bytes)",
+            run=record.id,
+            limit=limit,
+            **({"size": size} if size is not None else {}),
+        )
 
     def _note(self, record: RunRecord, line: str) -> None:
         """A line in the run's log; a log that cannot be written never stops the run."""

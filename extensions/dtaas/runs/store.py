@@ -22,6 +22,7 @@ from asset_library.fsutil import PathOutsideRoot, confined, write_bytes_atomic
 
 from ..digital_twins import NAME_RE, RequestError
 from .model import TERMINAL, RunRecord, RunStatus, utcnow
+from .outputs import RunFile, resolve_inside, walk
 
 RUN_FILE = "run.json"
 LOG_FILE = "run.log"
@@ -125,6 +126,37 @@ class RunStore:
         if cut == 0 and data:
             cut = len(data)
         return data[:cut].decode("utf-8", errors="replace"), offset + cut
+
+    def outputs(self, record: RunRecord, limit: int | None = None) -> tuple[list[RunFile], bool]:
+        """The files below ``outputs/`` (paths relative to it), sorted, at most ``limit``,
+        and whether there were more; links are followed inside the run's folder only.
+
+        403 if ``outputs/`` or the run's folder is a link; none if it does not exist.
+        """
+        folder = self.folder(record)
+        start = self.file(record, "outputs")
+        if not start.is_dir():
+            return [], False
+        return walk(folder, start, limit)
+
+    def archive_members(self, record: RunRecord) -> list[RunFile]:
+        """What a run's download holds, named relative to its folder: ``outputs/**``, the
+        executed notebooks its record lists, and ``run.log``; each only if it is a regular
+        file that resolves inside the run's folder."""
+        folder = self.folder(record)
+        files, _ = self.outputs(record)
+        members = [RunFile(f"outputs/{f.path}", f.size, f.real) for f in files]
+        names = {m.path for m in members}
+        prefix = f"{record.dir}/"
+        for notebook in [*record.to_dict()["notebooks"], f"{prefix}{LOG_FILE}"]:
+            rel = notebook[len(prefix) :] if notebook.startswith(prefix) else ""
+            if not rel or rel in names or any(p in ("", ".", "..") for p in rel.split("/")):
+                continue
+            found = resolve_inside(folder, rel)
+            if found is not None and stat.S_ISREG(found[1].st_mode):
+                members.append(RunFile(rel, found[1].st_size, found[0]))
+                names.add(rel)
+        return members
 
     def _load(self, dt: str, run_id: str) -> RunRecord | None:
         """The record in ``runs/<dt>/<id>``, if it is a real file that names that folder."""
