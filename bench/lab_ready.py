@@ -1,0 +1,138 @@
+"""How much the Digital Twins extension adds to JupyterLab's start, and how fast its
+sidebar lists a large common library.
+
+Starts the real platform on loopback with ``--assets`` described models in the common
+library (1,000 and 10,000 by default), logs one user in with Debian's Chromium, and
+opens JupyterLab several times in turn with and without the extension: same hub, same
+user, same server; "without" drops the extension from the page's list of federated
+extensions, as `jupyter labextension disable` would. Lab is ready when its app says it
+has restored its layout. The sidebar is ready when, after a click on its tab, it lists
+cards of the common library and says how many assets it has.
+
+Prints one JSON line: vanilla_s, dtaas_s and sidebar_s, each the median seconds by
+number of assets. Diagnostics go to stderr.
+
+    python bench/lab_ready.py --assets 1000 10000 --rounds 5
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import re
+import statistics
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from playwright.sync_api import Page, expect, sync_playwright  # noqa: E402
+
+from tests.browser.conftest import CHROMIUM, FLAGS  # noqa: E402
+from tests.browser.lab import log_in, rewrite_page_config  # noqa: E402
+from tests.dts import write_bulk_models  # noqa: E402
+from tests.hub import Hub, traversable  # noqa: E402
+
+EXTENSION = "dtaas-labextension"
+USER = "alice"
+
+
+def wait_indexed(hub: Hub, token: str, count: int, limit: float = 300) -> None:
+    """Until the library has indexed the bulk models."""
+    api = hub.api(token)
+    deadline = time.monotonic() + limit
+    while time.monotonic() < deadline:
+        r = api.get(
+            f"{hub.url}/services/library/api/search",
+            params={"type": "models", "tag": "bulk", "limit": 1},
+        )
+        if r.status_code == 200 and r.json()["total"] >= count:
+            return
+        time.sleep(0.5)
+    raise RuntimeError(f"the library did not index {count} models in {limit} s")
+
+
+def lab_ready(page: Page, hub: Hub) -> float:
+    """Seconds from navigation to Lab's layout restored, as the page's clock says."""
+    page.goto(f"{hub.url}/user/{USER}/lab?reset")
+    page.wait_for_function("window.jupyterapp !== undefined", timeout=120_000)
+    return page.evaluate("window.jupyterapp.restored.then(() => performance.now() / 1000)")
+
+
+def sidebar_ready(page: Page, total: int) -> float:
+    """Seconds from a click on the sidebar's tab to its list of the common library."""
+    tab = page.locator(".jp-SideBar.jp-mod-left .lm-TabBar-tab[data-id='dtaas-sidebar']")
+    start = time.monotonic()
+    tab.click()
+    panel = page.locator("#dtaas-panel")
+    expect(panel.locator(".dtaas-card[data-scope='common']").first).to_be_visible(timeout=60_000)
+    expect(panel.locator(".dtaas-results-summary")).to_contain_text(
+        re.compile(rf"\b({total}|{total:,})\b"), timeout=60_000
+    )
+    return time.monotonic() - start
+
+
+def measure(root: Path, assets: int, rounds: int) -> dict[str, float]:
+    data = root / f"assets-{assets}" / "data"
+    write_bulk_models(data / "common", assets)
+    hub = Hub(data).start()
+    try:
+        token = hub.token(hub.login(USER), USER)
+        mode = {"vanilla": False}
+
+        def change(config: dict) -> None:
+            config["exposeAppInBrowser"] = "true"
+            if mode["vanilla"]:
+                config["federated_extensions"] = [
+                    e for e in config.get("federated_extensions", []) if e.get("name") != EXTENSION
+                ]
+
+        times: dict[str, list[float]] = {"vanilla_s": [], "dtaas_s": [], "sidebar_s": []}
+        with sync_playwright() as p:
+            browser = p.chromium.launch(executable_path=CHROMIUM, headless=True, args=FLAGS)
+            page = browser.new_context(viewport={"width": 1400, "height": 900}).new_page()
+            page.set_default_timeout(120_000)
+            rewrite_page_config(page, change)
+            log_in(page, hub, USER)
+            wait_indexed(hub, token, assets)
+            total = hub.api(token).get(f"{hub.url}/services/library/api/search").json()["total"]
+            for vanilla in (True, False):  # once each, to warm the browser's cache
+                mode["vanilla"] = vanilla
+                lab_ready(page, hub)
+            for i in range(rounds):
+                for vanilla in (True, False) if i % 2 == 0 else (False, True):
+                    mode["vanilla"] = vanilla
+                    ready = lab_ready(page, hub)
+                    times["vanilla_s" if vanilla else "dtaas_s"].append(ready)
+                    if not vanilla:
+                        times["sidebar_s"].append(sidebar_ready(page, total))
+            browser.close()
+        print(f"{assets} assets ({total} visible): {json.dumps(times)}", file=sys.stderr)
+        return {key: round(statistics.median(values), 3) for key, values in times.items()}
+    finally:
+        hub.stop()
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--assets", type=int, nargs="+", default=[1000, 10000])
+    parser.add_argument("--rounds", type=int, default=5)
+    args = parser.parse_args()
+    root = Path(tempfile.mkdtemp(prefix="dtaas-bench-"))
+    traversable(root)
+    results = {n: measure(root, n, args.rounds) for n in args.assets}
+    print(
+        json.dumps(
+            {
+                key: {str(n): results[n][key] for n in args.assets}
+                for key in ("vanilla_s", "dtaas_s", "sidebar_s")
+            }
+        ),
+        flush=True,
+    )
+
+
+if __name__ == "__main__":
+    main()
