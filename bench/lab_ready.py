@@ -31,7 +31,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from playwright.sync_api import Page, expect, sync_playwright  # noqa: E402
 
 from tests.browser.conftest import CHROMIUM, FLAGS  # noqa: E402
-from tests.browser.lab import log_in, rewrite_page_config  # noqa: E402
+from tests.browser.lab import edit_page_config, log_in  # noqa: E402
 from tests.dts import write_bulk_models  # noqa: E402
 from tests.hub import Hub, traversable  # noqa: E402
 
@@ -80,33 +80,26 @@ def measure(root: Path, assets: int, rounds: int) -> dict[str, float]:
     hub = Hub(data).start()
     try:
         token = hub.token(hub.login(USER), USER)
-        mode = {"vanilla": False}
-
-        def change(config: dict) -> None:
-            config["exposeAppInBrowser"] = "true"
-            if mode["vanilla"]:
-                config["federated_extensions"] = [
-                    e for e in config.get("federated_extensions", []) if e.get("name") != EXTENSION
-                ]
-
         times: dict[str, list[float]] = {"vanilla_s": [], "dtaas_s": [], "sidebar_s": []}
         with sync_playwright() as p:
             browser = p.chromium.launch(executable_path=CHROMIUM, headless=True, args=FLAGS)
-            page = browser.new_context(viewport={"width": 1400, "height": 900}).new_page()
-            page.set_default_timeout(120_000)
-            rewrite_page_config(page, change)
-            log_in(page, hub, USER)
+            context = browser.new_context(viewport={"width": 1400, "height": 900})
+            context.set_default_timeout(120_000)
+            # two pages of one logged-in browser: Lab with and without the extension
+            dtaas = context.new_page()
+            edit_page_config(dtaas, {"exposeAppInBrowser": "true"})
+            log_in(dtaas, hub, USER)
+            vanilla = context.new_page()
+            edit_page_config(vanilla, {"exposeAppInBrowser": "true"}, [EXTENSION])
             wait_indexed(hub, token, assets)
             total = hub.api(token).get(f"{hub.url}/services/library/api/search").json()["total"]
-            for vanilla in (True, False):  # once each, to warm the browser's cache
-                mode["vanilla"] = vanilla
+            for page in (vanilla, dtaas):  # once each, to warm the browser's cache
                 lab_ready(page, hub)
             for i in range(rounds):
-                for vanilla in (True, False) if i % 2 == 0 else (False, True):
-                    mode["vanilla"] = vanilla
+                for page in (vanilla, dtaas) if i % 2 == 0 else (dtaas, vanilla):
                     ready = lab_ready(page, hub)
-                    times["vanilla_s" if vanilla else "dtaas_s"].append(ready)
-                    if not vanilla:
+                    times["vanilla_s" if page is vanilla else "dtaas_s"].append(ready)
+                    if page is dtaas:
                         times["sidebar_s"].append(sidebar_ready(page, total))
             browser.close()
         print(f"{assets} assets ({total} visible): {json.dumps(times)}", file=sys.stderr)

@@ -7,7 +7,7 @@ import shutil
 import pytest
 from playwright.sync_api import sync_playwright
 
-from tests.browser.lab import expose_app, rewrite_page_config
+from tests.browser.lab import expose_app
 
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
 # without the background-networking flags Chromium keeps dialling out of a closed network
@@ -36,7 +36,7 @@ def page(browser):
     context = browser.new_context(viewport={"width": 1400, "height": 900})
     pg = context.new_page()
     pg.set_default_timeout(60_000)
-    rewrite_page_config(pg, expose_app)
+    expose_app(pg)
     yield pg
     context.close()
 

@@ -39,35 +39,32 @@ def open_sidebar(page: Page, tab_id: str, title: str, root: str) -> Locator:
     return panel
 
 
-LAB_PAGE = re.compile(r"/user/[^/]+/lab(/(tree|workspaces)/[^?]*)?/?(\?.*)?$")
-CONFIG = re.compile(
-    r'(<script id="jupyter-config-data" type="application/json">)(.*?)(</script>)', re.S
-)
+# Runs before the page's own scripts: when the parser adds Lab's page config, the config
+# is edited before Lab reads it (Lab is reached through redirects, which routes miss).
+EDIT_CONFIG = """([options, drop]) => {
+  new MutationObserver((_, observer) => {
+    const node = document.getElementById('jupyter-config-data');
+    if (!node) return;
+    observer.disconnect();
+    const config = JSON.parse(node.textContent);
+    Object.assign(config, options);
+    config.federated_extensions = (config.federated_extensions || []).filter(
+      e => !drop.includes(e.name));
+    node.textContent = JSON.stringify(config);
+  }).observe(document, {childList: true, subtree: true});
+}"""
 
 
-def rewrite_page_config(page: Page, change) -> None:
-    """Let ``change(config)`` edit JupyterLab's page config as each Lab page loads."""
-
-    def handle(route):
-        if route.request.resource_type != "document":
-            route.continue_()
-            return
-        response = route.fetch()
-        body = response.text()
-
-        def edit(match: re.Match) -> str:
-            config = json.loads(match.group(2))
-            change(config)
-            return match.group(1) + json.dumps(config) + match.group(3)
-
-        route.fulfill(response=response, body=CONFIG.sub(edit, body, count=1))
-
-    page.route(LAB_PAGE, handle)
+def edit_page_config(page: Page, options: dict, drop_extensions: list[str] = ()) -> None:
+    """Set JupyterLab page-config ``options`` and leave out federated extensions, as each
+    Lab page of this browser page loads."""
+    arguments = json.dumps([options, list(drop_extensions)])
+    page.add_init_script(f"({EDIT_CONFIG})({arguments});")
 
 
-def expose_app(config: dict) -> None:
+def expose_app(page: Page) -> None:
     """``window.jupyterapp``, as Lab's own galata tests have it: commands can be run."""
-    config["exposeAppInBrowser"] = "true"
+    edit_page_config(page, {"exposeAppInBrowser": "true"})
 
 
 def run_command(page: Page, command: str, args: dict | None = None):
