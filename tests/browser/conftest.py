@@ -43,7 +43,9 @@ def page(browser):
 
 @pytest.fixture
 def errors(page) -> list[str]:
-    """Uncaught exceptions in the page."""
+    """Uncaught exceptions in the page and errors written to its console: a page that
+    works says nothing there."""
     found: list[str] = []
     page.on("pageerror", lambda e: found.append(str(e)))
+    page.on("console", lambda m: found.append(m.text) if m.type == "error" else None)
     return found
