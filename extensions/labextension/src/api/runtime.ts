@@ -6,24 +6,16 @@ import type {
   LogChunk,
   Profile,
   Run,
+  RunFile,
+  RunOutputs,
   RunRequest,
   RunScope
 } from './types';
 
-/** One file a run wrote below its outputs folder. */
-export interface IOutputFile {
-  /** Relative to the run's `outputs/` folder. */
-  path: string;
-  size: number;
-  kind: 'image' | 'csv' | 'notebook' | 'text' | 'other';
-  mime: string;
-}
+/** One file a run wrote below its outputs folder (path relative to `outputs/`). */
+export type IOutputFile = RunFile;
 
-export interface IRunOutputs {
-  run: string;
-  files: IOutputFile[];
-  truncated?: boolean;
-}
+export type IRunOutputs = RunOutputs;
 
 function dtEndpoint(scope: RunScope, dt: string): string {
   return `dts/${encodeURIComponent(scope)}/${encodeURIComponent(dt)}`;

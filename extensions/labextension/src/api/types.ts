@@ -18,6 +18,8 @@ export type DigitalTwin = RuntimeSchemas['DigitalTwin'];
 export type Config = RuntimeSchemas['Config'];
 export type Profile = RuntimeSchemas['Profile'];
 export type ParameterError = RuntimeSchemas['ParameterError'];
+export type RunFile = RuntimeSchemas['RunFile'];
+export type RunOutputs = RuntimeSchemas['RunOutputs'];
 export type LogChunk = JsonOf<RuntimePaths['/runs/{run}/log']['get']['responses'][200]>;
 
 export type AssetType = LibrarySchemas['Asset']['type'];
