@@ -90,6 +90,11 @@ export class RunsModel implements IDisposable {
     return this._outputsError;
   }
 
+  /** Ids of the runs started from this page (not found by polling), newest first. */
+  get startedHere(): readonly string[] {
+    return this._startedHere;
+  }
+
   /** Ids of the runs ticked for comparison, in the order ticked. */
   get compared(): readonly string[] {
     return this._compared;
@@ -155,6 +160,7 @@ export class RunsModel implements IDisposable {
   /** Start a run, list it first and select it. Throws the server's refusal. */
   async start(request: RunRequest): Promise<Run> {
     const run = await startRun({ ...request, dt: this.dt, scope: this.scope });
+    this._startedHere = [run.id, ...this._startedHere];
     this._merge([run, ...this._runs.filter(r => r.id !== run.id)]);
     this._statusChanged.emit(run);
     this.select(run.id);
@@ -309,6 +315,7 @@ export class RunsModel implements IDisposable {
   private _outputs: IRunOutputs | null = null;
   private _outputsError = '';
   private _compared: string[] = [];
+  private _startedHere: string[] = [];
   private readonly _changed = new Signal<RunsModel, void>(this);
   private readonly _statusChanged = new Signal<RunsModel, Run>(this);
 }
