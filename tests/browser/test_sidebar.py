@@ -11,7 +11,7 @@ import yaml
 from playwright.sync_api import Locator, Page, expect
 
 from asset_library.fsutil import own_like
-from tests.browser.lab import MSD, log_in, open_sidebar
+from tests.browser.lab import MSD, log_in, open_sidebar, run_command
 from tests.dts import write_bulk_models
 from tests.hub import Hub
 
@@ -69,6 +69,10 @@ def test_search_as_you_type_tabs_counts_and_sort(hub: Hub, page: Page, errors, a
     expect(panel.locator(".dtaas-type-tab[data-type='all']")).to_have_class(
         re.compile("jp-mod-selected")
     )
+
+    # the palette's search command puts the cursor in the box
+    run_command(page, "dtaas:search")
+    expect(panel.locator("input.dtaas-search")).to_be_focused()
 
     # results follow the typing, without pressing Enter
     panel.locator("input.dtaas-search").press_sequentially("spring", delay=40)
@@ -227,6 +231,10 @@ def test_quick_run_from_a_card(hub: Hub, page: Page, errors, artifacts):
     expect(twin_page.locator(".dtaas-page-body[data-tab='runs']")).to_be_visible()
     status = card.locator(".dtaas-card-status")
     expect(status).to_have_text(re.compile("queued|running|succeeded"))
+    # with the page closed nothing else follows the run: the card still does
+    tab = page.locator("#jp-main-dock-panel .lm-TabBar-tab", has_text=MSD_TITLE)
+    tab.locator(".lm-TabBar-tabCloseIcon").click()
+    expect(twin_page).to_have_count(0)
     expect(status).to_have_text("succeeded", timeout=180_000)
     expect(status).to_have_attribute("data-status", "succeeded")
     page.screenshot(path=str(artifacts / "sidebar-quick-run.png"))
