@@ -8,6 +8,7 @@ import json
 import re
 import time
 from pathlib import Path
+from urllib.parse import urlparse
 
 import pytest
 import yaml
@@ -155,7 +156,11 @@ def test_configure_save_as_and_run(hub: Hub, page: Page, errors, artifacts):
     # the run is refused while a value is wrong
     view.locator(".dtaas-run-config").click()
     expect(view.locator(".dtaas-configure-status")).to_contain_text("Fix the values")
-    m1.fill("5")
+    # a valid change is checked by the server too, once typing pauses
+    with page.expect_request(
+        lambda r: r.method == "POST" and urlparse(r.url).path.endswith("/validate")
+    ):
+        m1.fill("5")
     expect(error).to_have_count(0)
     expect(summary).to_be_hidden()
     expect(view.locator(".dtaas-field[data-parameter='m1']")).to_have_class(
