@@ -69,9 +69,11 @@ function DifferenceTable(props: {
 /** The listings of the runs' outputs, loaded once they are finished. */
 function useListings(runs: Run[]): { listings: IRunOutputs[] | null; error: string } {
   const key = runs.map(r => r.id).join('\n');
-  const [state, setState] = useState<{ key: string; listings: IRunOutputs[] | null; error: string }>(
-    { key: '', listings: null, error: '' }
-  );
+  const [state, setState] = useState<{
+    key: string;
+    listings: IRunOutputs[] | null;
+    error: string;
+  }>({ key: '', listings: null, error: '' });
   useEffect(() => {
     if (!key) {
       return;
@@ -80,7 +82,8 @@ function useListings(runs: Run[]): { listings: IRunOutputs[] | null; error: stri
     Promise.all(runs.map(r => runOutputs(r.id))).then(
       listings => live && setState({ key, listings, error: '' }),
       reason =>
-        live && setState({ key, listings: null, error: `Cannot list outputs: ${errorText(reason)}` })
+        live &&
+        setState({ key, listings: null, error: `Cannot list outputs: ${errorText(reason)}` })
     );
     return () => {
       live = false;
@@ -109,7 +112,9 @@ function useTables(runs: Run[], listings: IRunOutputs[] | null, path: string) {
       })
     ).then(
       tables => live && setState({ key, tables, error: '' }),
-      reason => live && setState({ key, tables: null, error: `Cannot read ${path}: ${errorText(reason)}` })
+      reason =>
+        live &&
+        setState({ key, tables: null, error: `Cannot read ${path}: ${errorText(reason)}` })
     );
     return () => {
       live = false;

@@ -33,7 +33,9 @@ export function useCsv(run: Run, file: IOutputFile | null): {
     let live = true;
     runCsv(run, file).then(
       table => live && setState({ key, table, error: '' }),
-      reason => live && setState({ key, table: null, error: `Cannot read ${file.path}: ${errorText(reason)}` })
+      reason =>
+        live &&
+        setState({ key, table: null, error: `Cannot read ${file.path}: ${errorText(reason)}` })
     );
     return () => {
       live = false;

@@ -1,4 +1,4 @@
-/** Explore a finished run's outputs: images inline, CSV files as tables and plots, the rest listed. */
+/** A finished run's outputs: images inline, CSV files as tables and plots, the rest listed. */
 import { IRenderMimeRegistry } from '@jupyterlab/rendermime';
 import React, { useState } from 'react';
 
@@ -105,7 +105,12 @@ export function Outputs(props: {
       {others.length ? (
         <ul className="dtaas-output-files">
           {others.map(file => (
-            <li key={file.path} className="dtaas-output-file" data-path={file.path} data-kind={file.kind}>
+            <li
+              key={file.path}
+              className="dtaas-output-file"
+              data-path={file.path}
+              data-kind={file.kind}
+            >
               <OpenLink file={file} open={open} />{' '}
               <span className="dtaas-muted">{formatSize(file.size)}</span>
             </li>
@@ -113,7 +118,9 @@ export function Outputs(props: {
         </ul>
       ) : null}
       {outputs.truncated ? (
-        <Muted>Only the first {outputs.files.length} files are listed; open the folder for all.</Muted>
+        <Muted>
+          Only the first {outputs.files.length} files are listed; open the folder for all.
+        </Muted>
       ) : null}
     </div>
   );

@@ -1,4 +1,4 @@
-/** The run selected: status, progress, actions, what it was run with, its failure, values and log. */
+/** The run selected: status, progress, actions, how it was run, failure, values, outputs, log. */
 import { Button } from '@jupyterlab/ui-components';
 import React, { useLayoutEffect, useMemo, useRef, useState } from 'react';
 
@@ -141,14 +141,27 @@ export function RunDetail(props: {
       {active ? <Progress run={run} /> : null}
       <div className="dtaas-run-actions">
         {active ? (
-          <Button className="dtaas-run-cancel jp-mod-warn" disabled={busy} onClick={() => void cancel()}>
+          <Button
+            className="dtaas-run-cancel jp-mod-warn"
+            disabled={busy}
+            onClick={() => void cancel()}
+          >
             Cancel
           </Button>
         ) : null}
-        <Button className="dtaas-run-rerun" onClick={() => void rerun()} title="Run the same steps with the same values again">
+        <Button
+          className="dtaas-run-rerun"
+          onClick={() => void rerun()}
+          title="Run the same steps with the same values again"
+        >
           Re-run
         </Button>
-        <Button className="dtaas-run-open-outputs" disabled={!run.dir} onClick={openOutputs} title="Show the run's outputs in the file browser">
+        <Button
+          className="dtaas-run-open-outputs"
+          disabled={!run.dir}
+          onClick={openOutputs}
+          title="Show the run's outputs in the file browser"
+        >
           Open outputs folder
         </Button>
         {notebooks.map(path => {
@@ -202,7 +215,11 @@ export function RunDetail(props: {
         <InfoLine name="config" label="Configuration" value={run.config ?? 'none'} />
         <InfoLine name="compute" label="Compute" value={run.profile ?? 'this workspace'} />
         <InfoLine name="started" label="Started" value={formatTime(run.started ?? run.created)} />
-        <InfoLine name="duration" label="Duration" value={formatDuration(durationOf(run)) || '–'} />
+        <InfoLine
+          name="duration"
+          label="Duration"
+          value={formatDuration(durationOf(run)) || '–'}
+        />
         <InfoLine
           name="parameters"
           label="Parameters"
@@ -220,7 +237,12 @@ export function RunDetail(props: {
         <>
           <h4 className="dtaas-section-title">Outputs</h4>
           {outputs ? (
-            <Outputs run={run} outputs={outputs} rendermime={context.rendermime} open={context.open} />
+            <Outputs
+              run={run}
+              outputs={outputs}
+              rendermime={context.rendermime}
+              open={context.open}
+            />
           ) : runs.outputsError ? (
             <ErrorText text={`Cannot list the outputs: ${runs.outputsError}`} />
           ) : (

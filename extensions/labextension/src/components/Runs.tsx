@@ -17,7 +17,11 @@ import { parameterUnitsOf, unitsOf } from './RunParts';
 import { RunsTable } from './RunsTable';
 import { Trend } from './Trend';
 
-export function Runs(props: { model: TwinModel; runs: RunsModel; context: IDTaaSContext }): JSX.Element {
+export function Runs(props: {
+  model: TwinModel;
+  runs: RunsModel;
+  context: IDTaaSContext;
+}): JSX.Element {
   const { model, runs, context } = props;
   useSignal(runs.changed);
   useSignal(model.changed);
