@@ -1,7 +1,7 @@
 import { IRenderMimeRegistry, RenderMimeRegistry } from '@jupyterlab/rendermime';
 import { Contents } from '@jupyterlab/services';
 import { Widget } from '@lumino/widgets';
-import React, { useEffect, useRef, useState } from 'react';
+import React, { useLayoutEffect, useRef, useState } from 'react';
 
 import { errorText } from '../api/client';
 import type { AssetType, Problem } from '../api/types';
@@ -90,18 +90,20 @@ function RenderedMime(props: {
   const host = useRef<HTMLDivElement>(null);
   const [error, setError] = useState('');
   const { rendermime, mime, data, trusted } = props;
-  useEffect(() => {
+  // A layout effect: its cleanup runs before React removes the host from the page, so the
+  // renderer is detached while still attached (Lumino throws on detaching a removed node).
+  useLayoutEffect(() => {
     const renderer = rendermime.createRenderer(mime);
     const model = rendermime.createModel({ data: { [mime]: data as any }, trusted: !!trusted });
     let live = true;
-    renderer.renderModel(model).then(
-      () => {
-        if (live && host.current) {
-          Widget.attach(renderer, host.current);
-        }
-      },
-      reason => live && setError(errorText(reason))
-    );
+    // Attached before it renders: a plot as wide as its container measures the container.
+    const attach = () => {
+      if (live && host.current?.isConnected && !renderer.isAttached) {
+        Widget.attach(renderer, host.current);
+      }
+    };
+    attach();
+    renderer.renderModel(model).then(attach, reason => live && setError(errorText(reason)));
     return () => {
       live = false;
       renderer.dispose();
