@@ -4,32 +4,11 @@ import { HTMLSelect } from '@jupyterlab/ui-components';
 import React, { useMemo, useState } from 'react';
 
 import type { Run } from '../api/types';
-import { Spec, trendChart } from '../domain/charts';
+import { trendChart } from '../domain/charts';
 import { numericRecords, trendOf } from '../domain/compare';
+import { byRunNumber } from '../domain/explore';
 import { Plot } from './common';
 import { asSvg, useStable, withUnit } from './RunParts';
-
-/**
- * Runs one after another, numbered oldest first: runs started seconds apart stay apart
- * (a time axis would crowd them), and the time each started is in the tooltip.
- */
-function byRunNumber(spec: Spec): Spec {
-  const data = spec.data as { values: Array<Record<string, unknown>> };
-  const encoding = spec.encoding as Record<string, unknown>;
-  return {
-    ...spec,
-    data: { values: data.values.map((point, i) => ({ ...point, number: i + 1 })) },
-    encoding: {
-      ...encoding,
-      x: { field: 'number', type: 'ordinal', title: 'run', axis: { labelAngle: 0 } },
-      tooltip: [
-        { field: 'number', type: 'ordinal', title: 'run' },
-        { field: 'created', type: 'temporal', title: 'started', format: '%Y-%m-%d %H:%M:%S' },
-        ...((encoding.tooltip as unknown[]) ?? [])
-      ]
-    }
-  };
-}
 
 export function Trend(props: {
   list: readonly Run[];

@@ -3,49 +3,19 @@
  * CSV files parsed into tables. A finished run's outputs no longer change, so both are
  * kept (a bounded number of tables) and shared by the detail and the comparison.
  */
-import Papa from 'papaparse';
-
 import { fetchText } from '../api/client';
 import { fetchRunOutputs, IOutputFile, IRunOutputs } from '../api/runtime';
 import type { Run } from '../api/types';
-import { ITable, parseCsv } from '../domain/csv';
+import { csvTable, ICsvTable, MAX_CSV_BYTES, outputPath } from '../domain/explore';
 
-/** CSV files up to this size are fetched for a preview or a plot. */
-export const MAX_CSV_BYTES = 5_000_000;
+export { isPreviewable, MAX_CSV_BYTES, outputPath } from '../domain/explore';
+export type { ICsvTable } from '../domain/explore';
 
 /** Parsed tables kept at once; the least recently used goes first. */
 const MAX_TABLES = 24;
 
 /** Listings kept at once. */
 const MAX_LISTINGS = 200;
-
-export interface ICsvTable extends ITable {
-  /** Data rows in the whole file (the table keeps at most MAX_ROWS of them). */
-  rowCount: number;
-}
-
-/** Workspace-relative path of one of a run's output files. */
-export function outputPath(run: Run, path: string): string {
-  return `${run.dir}/outputs/${path}`;
-}
-
-/** A CSV file small enough to fetch for a preview. */
-export function isPreviewable(file: IOutputFile): boolean {
-  return file.kind === 'csv' && file.size <= MAX_CSV_BYTES;
-}
-
-/** Rows of CSV text after its header, counted the way the table parses them. */
-export function countRows(text: string): number {
-  let rows = 0;
-  Papa.parse(text.trim(), { skipEmptyLines: true, step: () => void rows++ });
-  return Math.max(rows - 1, 0);
-}
-
-/** Parse a CSV file's text for the preview, with the count of all its rows. */
-export function csvTable(text: string): ICsvTable {
-  const table = parseCsv(text);
-  return { ...table, rowCount: table.truncated ? countRows(text) : table.rows.length };
-}
 
 /** Remember a promise until it fails; the oldest entry leaves when there are too many. */
 class PromiseCache<T> {
