@@ -1,4 +1,4 @@
-/** What the Runs tab explores: a run's output files (paths, previews, CSV tables) and plots; pure. */
+/** What the Runs tab explores: output files (paths, previews, CSV tables) and plots; pure. */
 import Papa from 'papaparse';
 
 import type { IOutputFile } from '../api/runtime';
