@@ -68,8 +68,13 @@ def expose_app(page: Page) -> None:
 
 
 def run_command(page: Page, command: str, args: dict | None = None):
-    """Run a Lab command as the palette would (needs the app exposed; the page fixture does)."""
+    """Run a Lab command as the palette would (needs the app exposed; the page fixture does),
+    once Lab has started: its layout restored, its splash screen gone (a theme change while
+    it fades out makes Lab remove it twice) and the plugin that adds the command active."""
     page.wait_for_function("window.jupyterapp !== undefined")
+    page.evaluate("() => window.jupyterapp.restored.then(() => null)")
+    expect(page.locator("#jupyterlab-splash")).to_have_count(0)
+    page.wait_for_function("command => window.jupyterapp.commands.hasCommand(command)", arg=command)
     return page.evaluate(
         "([command, args]) => window.jupyterapp.commands.execute(command, args)",
         [command, args or {}],

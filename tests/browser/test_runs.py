@@ -72,11 +72,7 @@ def with_language(folder: Path) -> None:
 
 
 def wait_until_indexed(page: Page, hub: Hub, user: str, name: str) -> None:
-    """The library knows a twin written on disk once its watcher has seen the files; the
-    extension's commands are there once Lab has started it."""
-    page.wait_for_function(
-        "window.jupyterapp !== undefined && window.jupyterapp.commands.hasCommand('dtaas:run')"
-    )
+    """The library knows a twin written on disk once its watcher has seen the files."""
     url = f"{hub.url}/user/{user}/dtaas/api/library/assets/mine/digital_twins/{name}"
     deadline = time.monotonic() + 60
     while page.request.get(url).status != 200:
