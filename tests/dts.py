@@ -17,7 +17,13 @@ def write_dt(
     folder = workspace / "digital_twins" / name
     (folder / "lifecycle").mkdir(parents=True, exist_ok=True)
     nb = nbformat.v4.new_notebook()
-    nb.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3"}
+    # as Jupyter writes it: papermill needs the language to inject parameters
+    nb.metadata["kernelspec"] = {
+        "name": "python3",
+        "display_name": "Python 3",
+        "language": "python",
+    }
+    nb.metadata["language_info"] = {"name": "python"}
     nb.cells = [nbformat.v4.new_code_cell(src) for src in cells]
     nbformat.write(nb, folder / "lifecycle" / "execute.ipynb")
     manifest["lifecycle"] = {"execute": {"notebook": "lifecycle/execute.ipynb"}}

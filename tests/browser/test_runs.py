@@ -8,9 +8,7 @@ import io
 import re
 import time
 import zipfile
-from pathlib import Path
 
-import nbformat
 import pytest
 import yaml
 from playwright.sync_api import Locator, Page, expect
@@ -60,15 +58,6 @@ PROGRESS = re.compile(r"\((\d+) of (\d+)\)")
 
 def twin_key(name: str) -> dict:
     return {"scope": "private", "type": "digital_twins", "name": name}
-
-
-def with_language(folder: Path) -> None:
-    """papermill needs the notebook's language to write the parameters it injects."""
-    path = folder / "lifecycle" / "execute.ipynb"
-    nb = nbformat.read(path, as_version=4)
-    nb.metadata["kernelspec"]["language"] = "python"
-    nb.metadata["language_info"] = {"name": "python"}
-    nbformat.write(nb, path)
 
 
 def wait_until_indexed(page: Page, hub: Hub, user: str, name: str) -> None:
@@ -124,7 +113,6 @@ def test_explore_compare_and_download(hub: Hub, page: Page, errors, artifacts):
         title="Explore",
         records={"peak": {"description": "Largest value", "x-unit": "m"}},
     )
-    with_language(folder)
     wait_until_indexed(page, hub, user, name)
     run_command(page, "dtaas:open", {**twin_key(name), "tab": "runs"})
     runs = runs_tab(page, name)
