@@ -3,14 +3,21 @@ import {
   JupyterFrontEnd,
   JupyterFrontEndPlugin
 } from '@jupyterlab/application';
-import { ICommandPalette, MainAreaWidget, WidgetTracker } from '@jupyterlab/apputils';
+import {
+  ICommandPalette,
+  InputDialog,
+  MainAreaWidget,
+  showErrorMessage,
+  WidgetTracker
+} from '@jupyterlab/apputils';
 import { ILauncher } from '@jupyterlab/launcher';
 import { IRenderMimeRegistry } from '@jupyterlab/rendermime';
 import { ISettingRegistry } from '@jupyterlab/settingregistry';
 import { LabIcon } from '@jupyterlab/ui-components';
 
 import { errorText } from './api/client';
-import type { AssetType, IAssetKey } from './api/types';
+import { searchLibrary } from './api/library';
+import type { Asset, AssetType, IAssetKey } from './api/types';
 import { ASSET_TYPES, assetRef } from './domain/assets';
 import { isFinished } from './domain/format';
 import { IDTaaSContext, TWIN_TABS, TwinTab } from './components/context';
@@ -45,6 +52,9 @@ const PALETTE_CATEGORY = 'Digital Twins';
 
 /** The step a quick run starts. */
 const RUN_STEP = 'execute';
+
+/** Twins the palette's picker offers. */
+const PICK_LIMIT = 200;
 
 /** Command arguments naming an asset; also what the layout restorer stores. */
 function keyArgs(key: IAssetKey, tab?: TwinTab): Record<string, string> {
@@ -132,9 +142,9 @@ const plugin: JupyterFrontEndPlugin<void> = {
       }
     });
 
+    /** The twin page last in front: commands from the palette act on it. */
     function currentPage(): MainAreaWidget<TwinPage> | null {
-      const widget = pages.currentWidget;
-      return widget && widget.isVisible ? widget : (pages.currentWidget ?? null);
+      return pages.currentWidget;
     }
 
     /** The open page of an asset, or a new one: one page per asset. */
@@ -158,6 +168,26 @@ const plugin: JupyterFrontEndPlugin<void> = {
       return widget;
     }
 
+    /** Ask which twin, from the palette: the user's twins by title. */
+    async function pickTwin(): Promise<IAssetKey | null> {
+      let twins: Asset[];
+      try {
+        twins = (await searchLibrary({ types: ['digital_twins'], sort: 'title', limit: PICK_LIMIT }))
+          .items;
+      } catch (reason) {
+        void showErrorMessage('Cannot list the digital twins', errorText(reason));
+        return null;
+      }
+      const labels = twins.map(t => `${t.title || t.name} (${assetRef(t)})`);
+      const answer = await InputDialog.getItem({
+        title: 'Open Digital Twin',
+        items: labels,
+        okLabel: 'Open'
+      });
+      const twin = answer.button.accept ? twins[labels.indexOf(answer.value ?? '')] : undefined;
+      return twin ? { scope: twin.scope, type: twin.type, name: twin.name, title: twin.title } : null;
+    }
+
     async function newDT(): Promise<void> {
       const created = await newDigitalTwin(picks);
       if (!created) {
@@ -173,8 +203,8 @@ const plugin: JupyterFrontEndPlugin<void> = {
       label: args =>
         args.name ? `Open ${args.title || args.name}` : 'Open Digital Twin Page',
       caption: 'Open the page of a digital twin or asset',
-      execute: args => {
-        const key = keyFrom(args);
+      execute: async args => {
+        const key = keyFrom(args) ?? (await pickTwin());
         if (key) {
           openPage(key, tabFrom(args));
         }
@@ -182,9 +212,8 @@ const plugin: JupyterFrontEndPlugin<void> = {
     });
     commands.addCommand(CommandIDs.configure, {
       label: args => (args.name ? `Configure ${args.title || args.name}` : 'Configure Digital Twin'),
-      isEnabled: args => keyFrom(args) !== null || currentPage() !== null,
-      execute: args => {
-        const key = keyFrom(args) ?? currentPage()?.content.model.key;
+      execute: async args => {
+        const key = keyFrom(args) ?? currentPage()?.content.model.key ?? (await pickTwin());
         if (key) {
           openPage(key, 'configure');
         }
@@ -193,36 +222,44 @@ const plugin: JupyterFrontEndPlugin<void> = {
     commands.addCommand(CommandIDs.run, {
       label: args => (args.name ? `Run ${args.title || args.name}` : 'Run Digital Twin'),
       caption: `Run the ${RUN_STEP} step with the default values`,
-      isEnabled: args => keyFrom(args) !== null || currentPage() !== null,
       execute: async args => {
-        const key = keyFrom(args) ?? currentPage()?.content.model.key;
+        const key = keyFrom(args) ?? currentPage()?.content.model.key ?? (await pickTwin());
         const twin = key ? registry.twin(key) : null;
-        if (!key || !twin?.runs) {
+        if (!key || !twin) {
+          return;
+        }
+        if (!twin.runs) {
+          void showErrorMessage(`Cannot run ${key.name}`, 'Only your own and common twins run here.');
           return;
         }
         openPage(key, 'runs');
-        await twin.runs.start({ dt: key.name, steps: [RUN_STEP] });
+        try {
+          await twin.runs.start({ dt: key.name, steps: [RUN_STEP] });
+        } catch (reason) {
+          void showErrorMessage(`Cannot run ${key.name}`, errorText(reason));
+        }
       }
     });
     commands.addCommand(CommandIDs.compare, {
       label: 'Compare Runs',
       caption: 'Compare the runs ticked on the Runs tab (the two newest if none are)',
-      isEnabled: () => currentPage()?.content.model.runs !== null && currentPage() !== null,
-      execute: () => {
-        const page = currentPage();
-        const runs = page?.content.model.runs;
-        if (!page || !runs) {
+      execute: async () => {
+        const key = currentPage()?.content.model.key ?? (await pickTwin());
+        const runs = key ? registry.twin(key).runs : null;
+        if (!key || !runs) {
           return;
         }
+        openPage(key, 'runs');
         if (runs.compared.length < 2) {
+          if (!runs.loaded) {
+            await runs.refresh();
+          }
           runs.clearCompared();
           runs.runs
             .filter(r => isFinished(r.status))
             .slice(0, 2)
             .forEach(r => runs.toggleCompared(r.id));
         }
-        page.content.setTab('runs');
-        shell.activateById(page.id);
       }
     });
     commands.addCommand(CommandIDs.refresh, {
@@ -253,6 +290,7 @@ const plugin: JupyterFrontEndPlugin<void> = {
     });
     if (palette) {
       for (const command of [
+        CommandIDs.open,
         CommandIDs.search,
         CommandIDs.newDT,
         CommandIDs.configure,
