@@ -67,7 +67,7 @@ def expose_app(page: Page) -> None:
     edit_page_config(page, {"exposeAppInBrowser": "true"})
 
 
-def run_command(page: Page, command: str, args: dict | None = None):
+def run_command(page: Page, command: str, args: dict | None = None) -> None:
     """Run a Lab command as the palette would (needs the app exposed; the page fixture does),
     once Lab has started: its layout restored, its splash screen gone (a theme change while
     it fades out makes Lab remove it twice) and the plugin that adds the command active."""
@@ -75,7 +75,7 @@ def run_command(page: Page, command: str, args: dict | None = None):
     page.evaluate("() => window.jupyterapp.restored.then(() => null)")
     expect(page.locator("#jupyterlab-splash")).to_have_count(0)
     page.wait_for_function("command => window.jupyterapp.commands.hasCommand(command)", arg=command)
-    return page.evaluate(
-        "([command, args]) => window.jupyterapp.commands.execute(command, args)",
+    page.evaluate(
+        "([command, args]) => window.jupyterapp.commands.execute(command, args).then(() => null)",
         [command, args or {}],
     )

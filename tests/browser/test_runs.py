@@ -282,3 +282,32 @@ def test_rows_follow_a_run_the_detail_does_not_show(hub: Hub, page: Page, errors
     expect(runs.locator(".dtaas-run-detail")).to_have_attribute("data-run-id", older)
     page.screenshot(path=str(artifacts / "runs-rows-follow.png"))
     assert errors == []
+
+
+def test_a_plot_drawn_in_a_hidden_tab_fills_its_width_when_shown(hub: Hub, page: Page, errors):
+    user, name = "rolf", "hidden"
+    workspace = log_in(page, hub, user)
+    write_dt(workspace, name, EXPLORE_CELLS, schema=SCHEMA, title="Hidden")
+    wait_until_indexed(page, hub, user, name)
+    run_command(page, "dtaas:open", {**twin_key(name), "tab": "runs"})
+    runs = runs_tab(page, name)
+    run_and_watch_progress(page, runs, name)
+    expect(runs.locator(".dtaas-csv .dtaas-plot svg").first).to_be_visible()
+
+    # a second run ends, and its outputs are drawn, while another tab is in front
+    rows = runs.locator("tr.dtaas-run-row")
+    run_command(page, "dtaas:run", twin_key(name))
+    run_command(page, "launcher:create")
+    expect(page.locator(".jp-Launcher")).to_be_visible()
+    expect(rows).to_have_count(2)
+    newest = rows.first.get_attribute("data-run-id")
+    detail = runs.locator(f".dtaas-run-detail[data-run-id='{newest}']")
+    expect(detail.locator(".dtaas-csv .dtaas-plot svg")).to_have_count(1, timeout=RUN_TIMEOUT)
+    assert not runs.is_visible()
+    page.locator(".lm-TabBar-tab", has_text="Hidden").click()
+    plot = detail.locator(".dtaas-csv .dtaas-plot svg")
+    expect(plot).to_be_visible()
+    page.wait_for_function(
+        "svg => svg.getBoundingClientRect().width > 300", arg=plot.element_handle()
+    )
+    assert errors == []

@@ -86,10 +86,12 @@ function RenderedMime(props: {
   data: unknown;
   className: string;
   trusted?: boolean;
+  /** Draw again when a container that had no width gets one (plots as wide as it). */
+  redrawWhenSized?: boolean;
 }): JSX.Element {
   const host = useRef<HTMLDivElement>(null);
   const [error, setError] = useState('');
-  const { rendermime, mime, data, trusted } = props;
+  const { rendermime, mime, data, trusted, redrawWhenSized } = props;
   // A layout effect: its cleanup runs before React removes the host from the page, so the
   // renderer is detached while still attached (Lumino throws on detaching a removed node).
   useLayoutEffect(() => {
@@ -103,12 +105,28 @@ function RenderedMime(props: {
       }
     };
     attach();
+    let drawnWidth = host.current?.clientWidth ?? 0;
     renderer.renderModel(model).then(attach, reason => live && setError(errorText(reason)));
+    // Drawn while its tab was hidden, a plot as wide as its container is 0 wide: it is
+    // drawn again once the container has a width.
+    const observer = redrawWhenSized
+      ? new ResizeObserver(() => {
+          const width = host.current?.clientWidth ?? 0;
+          if (live && drawnWidth === 0 && width > 0) {
+            drawnWidth = width;
+            renderer.renderModel(model).catch(reason => live && setError(errorText(reason)));
+          }
+        })
+      : null;
+    if (observer && host.current) {
+      observer.observe(host.current);
+    }
     return () => {
       live = false;
+      observer?.disconnect();
       renderer.dispose();
     };
-  }, [rendermime, mime, data, trusted]);
+  }, [rendermime, mime, data, trusted, redrawWhenSized]);
   return (
     <>
       <div className={props.className} ref={host} />
@@ -156,6 +174,7 @@ export function Plot(props: {
       mime={VEGALITE_MIME}
       data={props.spec}
       trusted
+      redrawWhenSized
       className={`dtaas-plot ${props.className ?? ''}`}
     />
   );
