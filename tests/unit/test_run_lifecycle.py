@@ -2,6 +2,7 @@
 
 import asyncio
 
+import nbformat
 import pytest
 import yaml
 
@@ -299,3 +300,16 @@ def test_recovery_leaves_runs_of_the_users_other_servers_alone(workspace):
         assert RunStore(workspace).get(record.id).status == "running"
     RunManager(workspace, server_name="run-abc").recover()
     assert RunStore(workspace).get(record.id).error == "interrupted"
+
+
+def test_parameters_reach_a_notebook_that_does_not_name_its_language(workspace):
+    schema = {"type": "object", "properties": {"gain": {"type": "number", "default": 1}}}
+    folder = write_dt(workspace, "bare", ["import dtaas\ndtaas.record('gain', gain)"], schema)
+    path = folder / "lifecycle" / "execute.ipynb"
+    nb = nbformat.read(path, as_version=4)
+    # written by hand or by a tool: no language anywhere in the metadata
+    nb.metadata = {"kernelspec": {"name": "python3", "display_name": "Python 3"}}
+    nbformat.write(nb, path)
+    record = run_request(RunManager(workspace), {"dt": "bare", "parameters": {"gain": 7}})
+    assert record.status == "succeeded", record.error
+    assert record.recorded["gain"] == 7

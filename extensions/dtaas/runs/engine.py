@@ -8,6 +8,7 @@ output goes to the run's log as it is produced.
 from __future__ import annotations
 
 import contextlib
+import functools
 import os
 import re
 import signal
@@ -19,6 +20,7 @@ from typing import IO, Any
 
 import nbformat
 import papermill
+from jupyter_client.kernelspec import KernelSpecManager
 from papermill.clientwrap import PapermillNotebookClient
 from papermill.engines import NBClientEngine, papermill_engines
 from papermill.exceptions import PapermillExecutionError
@@ -170,6 +172,16 @@ def read_recorded(notebook: Path) -> dict[str, Any]:
     return recorded
 
 
+@functools.lru_cache(maxsize=16)
+def kernel_language(kernel_name: str) -> str | None:
+    """The language of the kernel a step runs on. papermill needs it to write the
+    parameters it injects, and a notebook written by hand may not say it."""
+    try:
+        return KernelSpecManager().get_kernel_spec(kernel_name).language or None
+    except Exception:  # an unknown kernel: papermill then says what is wrong
+        return None
+
+
 def execute_step(
     notebook: Path,
     output: Path,
@@ -189,6 +201,7 @@ def execute_step(
             parameters=parameters,
             cwd=str(cwd),
             kernel_name=kernel_name,
+            language=kernel_language(kernel_name),
             engine_name=ENGINE_NAME,
             observer=observer,
             progress_bar=False,
