@@ -7,13 +7,13 @@ import {
   cancelRun,
   fetchRun,
   fetchRunLog,
-  fetchRunOutputs,
   fetchRuns,
   IRunOutputs,
   startRun
 } from '../api/runtime';
 import type { Run, RunRequest, RunScope } from '../api/types';
 import { isFinished, stepsOf } from '../domain/format';
+import { runOutputs } from './outputs';
 import { SettingsModel } from './settings';
 
 /** How many runs the table lists. */
@@ -264,17 +264,21 @@ export class RunsModel implements IDisposable {
         this._log = (this._log + chunk.text).slice(-MAX_LOG_CHARS);
       }
       this._logOffset = chunk.offset;
-      const run = this._runs.find(r => r.id === id) ?? (await fetchRun(id));
-      this._merge(
-        this._runs.map(r => r.id),
-        run
-      );
+      // the list just fetched holds it, unless it is older than the list's limit
+      let run = this._runs.find(r => r.id === id);
+      if (!run) {
+        run = await fetchRun(id);
+        this._merge(
+          this._runs.map(r => r.id),
+          run
+        );
+      }
       this._logDone = isFinished(run.status) && (chunk.done || !chunk.text);
     }
     const run = this.selected;
     if (run && isFinished(run.status) && !this._outputs && !this._outputsError) {
       try {
-        this._outputs = await fetchRunOutputs(id);
+        this._outputs = await runOutputs(id); // one cache with Compare's listings
       } catch (reason) {
         this._outputsError = errorText(reason);
       }
