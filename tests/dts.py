@@ -42,3 +42,15 @@ def write_bulk_models(common: Path, count: int) -> None:
         folder.mkdir(parents=True)
         (folder / "asset.yaml").write_text(f"title: Bulk model {i}\ntags: [bulk]\n")
         (folder / "README.md").write_text(f"# Bulk {i}\n\nA model among many.\n")
+
+
+def write_solver(workspace: Path) -> Path:
+    """A described function asset, ``functions/solver``, in a user's library."""
+    solver = workspace / "functions" / "solver"
+    solver.mkdir(parents=True)
+    (solver / "asset.yaml").write_text(
+        "title: Damped solver\ndescription: Integrates damped oscillators.\ntags: [ode]\n"
+    )
+    (solver / "README.md").write_text("# Damped solver\n\nA small ODE solver.\n")
+    own_like(solver.parent, workspace)
+    return solver

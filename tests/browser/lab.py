@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import re
+import time
 from pathlib import Path
 
 from playwright.sync_api import Locator, Page, expect
@@ -79,3 +80,12 @@ def run_command(page: Page, command: str, args: dict | None = None) -> None:
         "([command, args]) => window.jupyterapp.commands.execute(command, args).then(() => null)",
         [command, args or {}],
     )
+
+
+def wait_until_indexed(page: Page, hub: Hub, user: str, asset_type: str, name: str) -> None:
+    """The library describes an asset written on disk once its watcher has seen the files."""
+    url = f"{hub.url}/user/{user}/dtaas/api/library/assets/mine/{asset_type}/{name}"
+    deadline = time.monotonic() + 60
+    while page.request.get(url).status != 200:
+        assert time.monotonic() < deadline, f"the library never listed {asset_type}/{name}"
+        page.wait_for_timeout(250)

@@ -13,7 +13,7 @@ import pytest
 import yaml
 from playwright.sync_api import Locator, Page, expect
 
-from tests.browser.lab import log_in, run_command
+from tests.browser.lab import log_in, run_command, wait_until_indexed
 from tests.dts import write_dt
 from tests.hub import Hub
 
@@ -60,15 +60,6 @@ def twin_key(name: str) -> dict:
     return {"scope": "private", "type": "digital_twins", "name": name}
 
 
-def wait_until_indexed(page: Page, hub: Hub, user: str, name: str) -> None:
-    """The library knows a twin written on disk once its watcher has seen the files."""
-    url = f"{hub.url}/user/{user}/dtaas/api/library/assets/mine/digital_twins/{name}"
-    deadline = time.monotonic() + 60
-    while page.request.get(url).status != 200:
-        assert time.monotonic() < deadline, f"the library never listed {name}"
-        page.wait_for_timeout(250)
-
-
 def runs_tab(page: Page, name: str) -> Locator:
     tab = page.locator(f".dtaas-page[data-ref='mine/digital_twins/{name}'] .dtaas-runs")
     expect(tab).to_be_visible()
@@ -113,7 +104,7 @@ def test_explore_compare_and_download(hub: Hub, page: Page, errors, artifacts):
         title="Explore",
         records={"peak": {"description": "Largest value", "x-unit": "m"}},
     )
-    wait_until_indexed(page, hub, user, name)
+    wait_until_indexed(page, hub, user, "digital_twins", name)
     run_command(page, "dtaas:open", {**twin_key(name), "tab": "runs"})
     runs = runs_tab(page, name)
     expect(runs.locator(".dtaas-runs-empty")).to_have_text("No runs yet")
@@ -236,7 +227,7 @@ def test_cancel_a_slow_run(hub: Hub, page: Page, errors, artifacts):
     user, name = "hank", "slow"
     workspace = log_in(page, hub, user)
     write_dt(workspace, name, ["import time; time.sleep(60)"])
-    wait_until_indexed(page, hub, user, name)
+    wait_until_indexed(page, hub, user, "digital_twins", name)
 
     run_command(page, "dtaas:run", twin_key(name))
     runs = runs_tab(page, name)
@@ -261,7 +252,7 @@ def test_rows_follow_a_run_the_detail_does_not_show(hub: Hub, page: Page, errors
     user, name = "hugo", "nap"
     workspace = log_in(page, hub, user)
     write_dt(workspace, name, ["import time; time.sleep(6)"], title="Nap")
-    wait_until_indexed(page, hub, user, name)
+    wait_until_indexed(page, hub, user, "digital_twins", name)
 
     run_command(page, "dtaas:run", twin_key(name))
     runs = runs_tab(page, name)
@@ -288,7 +279,7 @@ def test_a_plot_drawn_in_a_hidden_tab_fills_its_width_when_shown(hub: Hub, page:
     user, name = "rolf", "hidden"
     workspace = log_in(page, hub, user)
     write_dt(workspace, name, EXPLORE_CELLS, schema=SCHEMA, title="Hidden")
-    wait_until_indexed(page, hub, user, name)
+    wait_until_indexed(page, hub, user, "digital_twins", name)
     run_command(page, "dtaas:open", {**twin_key(name), "tab": "runs"})
     runs = runs_tab(page, name)
     run_and_watch_progress(page, runs, name)

@@ -12,7 +12,7 @@ from playwright.sync_api import Locator, Page, expect
 
 from asset_library.fsutil import own_like
 from tests.browser.lab import MSD, log_in, open_sidebar, run_command
-from tests.dts import write_bulk_models
+from tests.dts import write_bulk_models, write_solver
 from tests.hub import Hub
 
 pytestmark = pytest.mark.browser
@@ -151,13 +151,7 @@ def test_search_as_you_type_tabs_counts_and_sort(hub: Hub, page: Page, errors, a
 
 def test_pick_assets_and_create_dt(hub: Hub, page: Page, errors, artifacts):
     workspace = log_in(page, hub, "sven")
-    solver = workspace / "functions" / "solver"
-    solver.mkdir(parents=True)
-    (solver / "asset.yaml").write_text(
-        "title: Damped solver\ndescription: Integrates damped oscillators.\ntags: [ode]\n"
-    )
-    (solver / "README.md").write_text("# Damped solver\n\nA small ODE solver.\n")
-    own_like(solver.parent, workspace)
+    write_solver(workspace)
 
     panel = open_panel(page)
     cart = panel.locator(".dtaas-cart")

@@ -7,6 +7,7 @@ import pytest
 from playwright.sync_api import Page, expect
 
 from tests.browser.lab import log_in, open_sidebar, run_command
+from tests.dts import write_solver
 from tests.hub import Hub
 
 pytestmark = pytest.mark.browser
@@ -38,10 +39,7 @@ def follows(page: Page, theme: str, selector: str) -> None:
 
 def test_every_page_in_light_and_dark(hub: Hub, page: Page, errors, artifacts):
     workspace = log_in(page, hub, "theo")
-    solver = workspace / "functions" / "solver"
-    solver.mkdir(parents=True)
-    (solver / "asset.yaml").write_text("title: Damped solver\ndescription: Integrates ODEs.\n")
-    (solver / "README.md").write_text("# Damped solver\n\nA small ODE solver.\n")
+    write_solver(workspace)
     for theme, name in THEMES.items():
         run_command(page, "apputils:change-theme", {"theme": name})
         expect(page.locator("body")).to_have_attribute(

@@ -14,9 +14,8 @@ import pytest
 import yaml
 from playwright.sync_api import Locator, Page, expect
 
-from asset_library.fsutil import own_like
-from tests.browser.lab import MSD, log_in, run_command
-from tests.dts import write_dt
+from tests.browser.lab import MSD, log_in, run_command, wait_until_indexed
+from tests.dts import write_dt, write_solver
 from tests.hub import Hub
 
 pytestmark = pytest.mark.browser
@@ -24,23 +23,6 @@ pytestmark = pytest.mark.browser
 MSD_KEY = {"scope": "common", "type": "digital_twins", "name": "mass-spring-damper"}
 MY_TWIN = {"scope": "private", "type": "digital_twins", "name": "my-twin"}
 RUN_TIMEOUT = 180
-
-
-def command(page: Page, name: str, args: dict) -> None:
-    """Run one of the extension's commands, once Lab has started the extension."""
-    page.wait_for_function(
-        "window.jupyterapp !== undefined && window.jupyterapp.commands.hasCommand('dtaas:open')"
-    )
-    run_command(page, name, args)
-
-
-def wait_until_indexed(page: Page, hub: Hub, user: str, asset_type: str, name: str) -> None:
-    """The library describes an asset written on disk once its watcher has seen the files."""
-    url = f"{hub.url}/user/{user}/dtaas/api/library/assets/mine/{asset_type}/{name}"
-    deadline = time.monotonic() + 60
-    while page.request.get(url).status != 200:
-        assert time.monotonic() < deadline, f"the library never listed {asset_type}/{name}"
-        page.wait_for_timeout(250)
 
 
 def twin_page(page: Page, path: str) -> Locator:
@@ -71,7 +53,7 @@ def run_records(workspace: Path, dt: str) -> list[dict]:
 
 def test_overview_and_restore_at_tab(hub: Hub, page: Page, errors, artifacts):
     log_in(page, hub, "olaf")
-    command(page, "dtaas:open", MSD_KEY)
+    run_command(page, "dtaas:open", MSD_KEY)
     twin = twin_page(page, MSD)
     expect(twin.locator(".dtaas-page-title")).to_have_text("Two-mass spring-damper")
     expect(twin.locator(".dtaas-page-body[data-tab='overview']")).to_be_visible()
@@ -133,7 +115,7 @@ def test_overview_and_restore_at_tab(hub: Hub, page: Page, errors, artifacts):
 def test_configure_save_as_and_run(hub: Hub, page: Page, errors, artifacts):
     name = "oona"
     workspace = log_in(page, hub, name)
-    command(page, "dtaas:configure", MSD_KEY)
+    run_command(page, "dtaas:configure", MSD_KEY)
     twin = twin_page(page, MSD)
     view = twin.locator(".dtaas-page-body[data-tab='configure'] .dtaas-configure")
     m1 = view.locator("#root_m1")
@@ -221,7 +203,7 @@ def test_manifest_problems_on_save(hub: Hub, page: Page, errors, artifacts):
     workspace = log_in(page, hub, user)
     write_dt(workspace, "my-twin", ["x = 1"], title="My twin")
     wait_until_indexed(page, hub, user, "digital_twins", "my-twin")
-    command(page, "dtaas:open", MY_TWIN)
+    run_command(page, "dtaas:open", MY_TWIN)
     twin = twin_page(page, "digital_twins/my-twin")
     expect(twin.locator(".dtaas-problems-section")).to_have_count(0)
     path = "digital_twins/my-twin/dt.yaml"
@@ -268,7 +250,7 @@ def test_manifest_problems_on_save(hub: Hub, page: Page, errors, artifacts):
     page.keyboard.press("Control+s")
     expect(page.locator(".Toastify__toast", has_text="Manifest is valid")).to_be_visible()
     expect(twin.locator(".dtaas-problems-section")).to_have_count(0)
-    command(page, "dtaas:open", MY_TWIN)
+    run_command(page, "dtaas:open", MY_TWIN)
     expect(twin).to_be_visible()
     page.screenshot(path=str(artifacts / "manifest-fixed.png"))
     assert errors == []
@@ -277,13 +259,7 @@ def test_manifest_problems_on_save(hub: Hub, page: Page, errors, artifacts):
 def test_asset_page_and_relations(hub: Hub, page: Page, errors, artifacts):
     user = "ines"
     workspace = log_in(page, hub, user)
-    solver = workspace / "functions" / "solver"
-    solver.mkdir(parents=True)
-    (solver / "asset.yaml").write_text(
-        "title: Damped solver\ndescription: Integrates damped oscillators.\ntags: [ode]\n"
-    )
-    (solver / "README.md").write_text("# Damped solver\n\nA small ODE solver.\n")
-    own_like(solver.parent, workspace)
+    write_solver(workspace)
     write_dt(
         workspace,
         "with-solver",
@@ -295,7 +271,7 @@ def test_asset_page_and_relations(hub: Hub, page: Page, errors, artifacts):
     wait_until_indexed(page, hub, user, "digital_twins", "with-solver")
 
     # the twin lists what it uses; a reference the library does not have is marked
-    command(
+    run_command(
         page, "dtaas:open", {"scope": "private", "type": "digital_twins", "name": "with-solver"}
     )
     twin = twin_page(page, "digital_twins/with-solver")
