@@ -9,7 +9,11 @@ import type {
   RunFile,
   RunOutputs,
   RunRequest,
-  RunScope
+  RespawnRequest,
+  RunScope,
+  Snapshot,
+  SnapshotDiff,
+  SnapshotSummary
 } from './types';
 
 /** One file a run wrote below its outputs folder (path relative to `outputs/`). */
@@ -83,6 +87,53 @@ export function fetchRunLog(id: string, offset: number): Promise<LogChunk> {
 
 export function cancelRun(id: string): Promise<Run> {
   return request<Run>(`${runEndpoint(id)}/cancel`, { method: 'POST' });
+}
+
+/** Ask a live run to stop after its tick (then its terminate step); other runs are cancelled. */
+export function stopRun(id: string): Promise<Run> {
+  return request<Run>(`${runEndpoint(id)}/stop`, { method: 'POST' });
+}
+
+/**
+ * Take a snapshot of a run: the snapshot (201, live or ended run) or the run (202), when
+ * it will be taken at the end of the step running now.
+ */
+export function saveRun(id: string, label?: string): Promise<Snapshot | Run> {
+  return sendJson<Snapshot | Run>(`${runEndpoint(id)}/save`, 'POST', label ? { label } : {});
+}
+
+function snapshotEndpoint(id: string): string {
+  return `snapshots/${encodeURIComponent(id)}`;
+}
+
+/** Snapshots of one digital twin, newest first. */
+export async function fetchSnapshots(dt: string, limit: number): Promise<SnapshotSummary[]> {
+  const body = await request<{ snapshots: SnapshotSummary[] }>(
+    `snapshots?dt=${encodeURIComponent(dt)}&limit=${limit}`
+  );
+  return body?.snapshots ?? [];
+}
+
+export function fetchSnapshot(id: string): Promise<Snapshot> {
+  return request<Snapshot>(snapshotEndpoint(id));
+}
+
+export function labelSnapshot(id: string, label: string): Promise<Snapshot> {
+  return sendJson<Snapshot>(snapshotEndpoint(id), 'PATCH', { label });
+}
+
+export async function deleteSnapshot(id: string): Promise<void> {
+  await request<null>(snapshotEndpoint(id), { method: 'DELETE' });
+}
+
+/** What changed from snapshot `a` to snapshot `b`. */
+export function diffSnapshots(a: string, b: string): Promise<SnapshotDiff> {
+  return request<SnapshotDiff>(`${snapshotEndpoint(a)}/diff?other=${encodeURIComponent(b)}`);
+}
+
+/** A new run from a snapshot: its files restored, its variables put back. */
+export function respawnSnapshot(id: string, body: RespawnRequest): Promise<Run> {
+  return sendJson<Run>(`${snapshotEndpoint(id)}/respawn`, 'POST', body);
 }
 
 export function fetchRunOutputs(id: string): Promise<IRunOutputs> {

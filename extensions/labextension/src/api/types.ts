@@ -20,6 +20,15 @@ export type Profile = RuntimeSchemas['Profile'];
 export type ParameterError = RuntimeSchemas['ParameterError'];
 export type RunFile = RuntimeSchemas['RunFile'];
 export type RunOutputs = RuntimeSchemas['RunOutputs'];
+export type Live = RuntimeSchemas['Live'];
+export type SnapshotSummary = RuntimeSchemas['SnapshotSummary'];
+export type Snapshot = RuntimeSchemas['Snapshot'];
+export type SnapshotFile = RuntimeSchemas['SnapshotFile'];
+export type SnapshotVariable = RuntimeSchemas['SnapshotVariable'];
+export type SkippedVariable = RuntimeSchemas['SkippedVariable'];
+export type SnapshotChanges = RuntimeSchemas['Changes'];
+export type SnapshotDiff = RuntimeSchemas['SnapshotDiff'];
+export type RespawnRequest = RuntimeSchemas['RespawnRequest'];
 export type LogChunk = JsonOf<RuntimePaths['/runs/{run}/log']['get']['responses'][200]>;
 
 export type AssetType = LibrarySchemas['Asset']['type'];

@@ -9,7 +9,8 @@ import {
   fetchRunLog,
   fetchRuns,
   IRunOutputs,
-  startRun
+  startRun,
+  stopRun
 } from '../api/runtime';
 import type { Run, RunRequest, RunScope } from '../api/types';
 import { isFinished, stepsOf } from '../domain/format';
@@ -160,12 +161,17 @@ export class RunsModel implements IDisposable {
   /** Start a run, list it first and select it. Throws the server's refusal. */
   async start(request: RunRequest): Promise<Run> {
     const run = await startRun({ ...request, dt: this.dt, scope: this.scope });
+    this.adopt(run);
+    return run;
+  }
+
+  /** A run started from this page some other way (a respawn): list it first and select it. */
+  adopt(run: Run): void {
     this._startedHere = [run.id, ...this._startedHere];
     this._merge([run, ...this._runs.filter(r => r.id !== run.id)]);
     this._statusChanged.emit(run);
     this.select(run.id);
     this._retime();
-    return run;
   }
 
   /** The same steps, values, configuration and profile again. */
@@ -188,6 +194,18 @@ export class RunsModel implements IDisposable {
   async cancel(id: string): Promise<void> {
     try {
       this._merge(this._runs.map(r => r.id), await cancelRun(id));
+    } catch (reason) {
+      if (!(reason instanceof ApiError && reason.status === 409)) {
+        throw reason;
+      }
+    }
+    await this.refresh();
+  }
+
+  /** Ask a live run to stop after its tick; a run that ended meanwhile (409) is shown as it ended. */
+  async stop(id: string): Promise<void> {
+    try {
+      this._merge(this._runs.map(r => r.id), await stopRun(id));
     } catch (reason) {
       if (!(reason instanceof ApiError && reason.status === 409)) {
         throw reason;
