@@ -7,6 +7,7 @@ import {
   ICommandPalette,
   InputDialog,
   MainAreaWidget,
+  Notification,
   showErrorMessage,
   WidgetTracker
 } from '@jupyterlab/apputils';
@@ -20,6 +21,8 @@ import { searchLibrary } from './api/library';
 import type { Asset, AssetType, IAssetKey } from './api/types';
 import { ASSET_TYPES, assetRef } from './domain/assets';
 import { isFinished } from './domain/format';
+import { initialProfile, profileOptions } from './domain/parameters';
+import { respawnStep, snapshotTitle } from './domain/snapshots';
 import { IDTaaSContext, TWIN_TABS, TwinTab } from './components/context';
 import { trackManifestSaves } from './components/ManifestChecks';
 import { newDigitalTwin } from './components/NewDT';
@@ -27,6 +30,7 @@ import { DigitalTwinsSidebar } from './components/Sidebar';
 import { TwinPage } from './components/TwinPage';
 import { LibraryModel } from './models/library';
 import { PickList } from './models/picks';
+import { snapshotsOf } from './models/snapshots';
 import { ISettingsValues, SettingsModel } from './models/settings';
 import { TwinRegistry } from './models/twin';
 import digitalTwinSvg from '../style/icons/digital-twin.svg';
@@ -46,6 +50,8 @@ namespace CommandIDs {
   export const refresh = 'dtaas:refresh';
   export const newDT = 'dtaas:new-dt';
   export const search = 'dtaas:search';
+  export const save = 'dtaas:save';
+  export const respawn = 'dtaas:respawn';
 }
 
 const PALETTE_CATEGORY = 'Digital Twins';
@@ -270,7 +276,10 @@ const plugin: JupyterFrontEndPlugin<void> = {
         await Promise.all([
           library.search(),
           page ? page.content.model.load() : Promise.resolve(),
-          page?.content.model.runs?.refresh() ?? Promise.resolve()
+          page?.content.model.runs?.refresh() ?? Promise.resolve(),
+          page?.content.model.runs && snapshotsOf(page.content.model.runs).loaded
+            ? snapshotsOf(page.content.model.runs).refresh()
+            : Promise.resolve()
         ]);
       }
     });
@@ -288,6 +297,84 @@ const plugin: JupyterFrontEndPlugin<void> = {
         sidebar.focusSearch();
       }
     });
+    commands.addCommand(CommandIDs.save, {
+      label: 'Save Run as Snapshot',
+      caption: 'Take a snapshot of the run selected on the twin page in front (a live run goes on)',
+      execute: async () => {
+        const key = currentPage()?.content.model.key ?? (await pickTwin());
+        const runs = key ? registry.twin(key).runs : null;
+        if (!key || !runs) {
+          return;
+        }
+        if (!runs.loaded) {
+          await runs.refresh();
+        }
+        const run = runs.selected ?? runs.runs[0];
+        if (!run) {
+          void showErrorMessage(`Cannot save ${key.name}`, 'The twin has no runs to save.');
+          return;
+        }
+        try {
+          const result = await snapshotsOf(runs).save(run.id);
+          if (result.snapshot) {
+            const id = result.snapshot.id;
+            Notification.success(`Saved snapshot ${snapshotTitle(result.snapshot)}`, {
+              autoClose: 5000,
+              actions: [
+                {
+                  label: 'Show',
+                  callback: () => {
+                    snapshotsOf(runs).select(id);
+                    openPage(key, 'snapshots');
+                  }
+                }
+              ]
+            });
+          } else {
+            Notification.info(`The snapshot of run ${run.id} is taken when its step ends`, {
+              autoClose: 5000
+            });
+          }
+        } catch (reason) {
+          void showErrorMessage(`Cannot save run ${run.id}`, errorText(reason));
+        }
+      }
+    });
+    commands.addCommand(CommandIDs.respawn, {
+      label: 'Respawn from Snapshot',
+      caption:
+        "A new run from the snapshot selected on the twin page in front, at the snapshot's step",
+      execute: async () => {
+        const key = currentPage()?.content.model.key ?? (await pickTwin());
+        const twin = key ? registry.twin(key) : null;
+        const runs = twin?.runs ?? null;
+        if (!key || !twin || !runs) {
+          return;
+        }
+        const snapshots = snapshotsOf(runs);
+        if (!snapshots.loaded) {
+          await snapshots.refresh();
+        }
+        const snapshot = snapshots.selected ?? snapshots.list[0];
+        if (!snapshot) {
+          void showErrorMessage(`Cannot respawn ${key.name}`, 'The twin has no snapshots.');
+          return;
+        }
+        if (!twin.loaded) {
+          await twin.load();
+        }
+        const steps = (twin.info?.steps ?? []).map(s => s.name);
+        try {
+          await snapshots.respawn(snapshot.id, {
+            step: respawnStep(snapshot, steps),
+            profile: initialProfile(profileOptions(twin.profiles), settings.values.defaultProfile)
+          });
+          openPage(key, 'runs');
+        } catch (reason) {
+          void showErrorMessage(`Cannot respawn ${snapshotTitle(snapshot)}`, errorText(reason));
+        }
+      }
+    });
     if (palette) {
       for (const command of [
         CommandIDs.open,
@@ -296,6 +383,8 @@ const plugin: JupyterFrontEndPlugin<void> = {
         CommandIDs.configure,
         CommandIDs.run,
         CommandIDs.compare,
+        CommandIDs.save,
+        CommandIDs.respawn,
         CommandIDs.refresh
       ]) {
         palette.addItem({ command, category: PALETTE_CATEGORY });

@@ -2,3 +2,4 @@ import './base.css';
 import './sidebar.css';
 import './page.css';
 import './runs.css';
+import './snapshots.css';

@@ -19,6 +19,7 @@ import {
 import { RunsModel } from '../models/runs';
 import { ErrorText, Muted } from './common';
 import { IDTaaSContext } from './context';
+import { LiveRun, SnapshotLines } from './LiveRun';
 import { Outputs } from './Outputs';
 import { RecordedValues } from './RunParts';
 
@@ -203,6 +204,7 @@ export function RunDetail(props: {
           </a>
         ) : null}
       </div>
+      <LiveRun run={run} runs={runs} context={context} units={units} />
       {message && (message.error || active) ? (
         message.error ? (
           <ErrorText text={message.text} className="dtaas-run-message" />
@@ -212,6 +214,7 @@ export function RunDetail(props: {
       ) : null}
       <div className="dtaas-run-info">
         <InfoLine name="steps" label="Steps" value={stepsOf(run).join(' → ')} />
+        <SnapshotLines run={run} runs={runs} context={context} />
         <InfoLine name="config" label="Configuration" value={run.config ?? 'none'} />
         <InfoLine name="compute" label="Compute" value={run.profile ?? 'this workspace'} />
         <InfoLine name="started" label="Started" value={formatTime(run.started ?? run.created)} />

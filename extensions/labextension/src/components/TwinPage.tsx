@@ -10,11 +10,11 @@ import { IDTaaSContext, TAB_LABELS, TWIN_TABS, TwinTab } from './context';
 import { useSignal } from './hooks';
 import { Overview } from './Overview';
 import { Runs } from './Runs';
+import { Snapshots } from './Snapshots';
 
-/** Tabs that the live-twin, what-if and sharing features fill; empty frames until then. */
+/** Tabs that the what-if and sharing features fill; empty frames until then. */
 const FRAMES: Partial<Record<TwinTab, string>> = {
   whatif: 'What-if scenarios of this twin will be listed here.',
-  snapshots: 'Saved snapshots of this twin will be listed here.',
   sharing: 'Who has access to this twin will be shown here.'
 };
 
@@ -57,12 +57,14 @@ function PageBody(props: { page: TwinPage }): JSX.Element {
     body = <AssetPage model={model} context={context} />;
   } else if (tab === 'overview') {
     body = <Overview model={model} context={context} />;
-  } else if (tab === 'configure' || tab === 'runs') {
+  } else if (tab === 'configure' || tab === 'runs' || tab === 'snapshots') {
     body = model.runs ? (
       tab === 'configure' ? (
         <Configure model={model} runs={model.runs} context={context} />
-      ) : (
+      ) : tab === 'runs' ? (
         <Runs model={model} runs={model.runs} context={context} />
+      ) : (
+        <Snapshots model={model} runs={model.runs} context={context} />
       )
     ) : (
       <Muted>
