@@ -21,7 +21,10 @@ export type IOutputFile = RunFile;
 
 export type IRunOutputs = RunOutputs;
 
-function dtEndpoint(scope: RunScope, dt: string): string {
+/** A twin's scope: private, common (or, as the runtime answers them, group:<name>). */
+type DTScope = RunScope | string;
+
+function dtEndpoint(scope: DTScope, dt: string): string {
   return `dts/${encodeURIComponent(scope)}/${encodeURIComponent(dt)}`;
 }
 
@@ -35,7 +38,7 @@ export function fetchDT(scope: RunScope, dt: string): Promise<DigitalTwin> {
 
 /** Create or replace a configuration of the user's. */
 export function saveConfig(
-  scope: RunScope,
+  scope: DTScope,
   dt: string,
   name: string,
   values: Record<string, unknown>
@@ -45,7 +48,7 @@ export function saveConfig(
   });
 }
 
-export async function deleteConfig(scope: RunScope, dt: string, name: string): Promise<void> {
+export async function deleteConfig(scope: DTScope, dt: string, name: string): Promise<void> {
   await request<null>(`${dtEndpoint(scope, dt)}/configs/${encodeURIComponent(name)}`, {
     method: 'DELETE'
   });
@@ -53,7 +56,7 @@ export async function deleteConfig(scope: RunScope, dt: string, name: string): P
 
 /** Check values against the parameter schema on the server; throws an ApiError if invalid. */
 export function validateParameters(
-  scope: RunScope,
+  scope: DTScope,
   dt: string,
   values: Record<string, unknown>
 ): Promise<{ valid: boolean; parameters: Record<string, unknown> }> {
