@@ -95,7 +95,7 @@ export function LiveRun(props: {
   const [stopError, setStopError] = useState('');
   const running = isLiveRunning(run);
   const live = !!run.live;
-  if (!live && !(isFinished(run.status) && canSave(run))) {
+  if (!live && !canSave(run)) {
     return null;
   }
 
@@ -162,7 +162,9 @@ export function LiveRun(props: {
           title={
             running
               ? 'Take a snapshot between two ticks; the run goes on'
-              : 'Take a snapshot of what the run left: its state folder and outputs'
+              : isFinished(run.status)
+                ? 'Take a snapshot of what the run left: its state folder and outputs'
+                : 'Take a snapshot when the step running now ends'
           }
           onClick={() => void save()}
         >

@@ -99,8 +99,8 @@ export class SnapshotsModel implements IDisposable {
   /** A view shows the snapshots: list them, and have the runs followed, until disposed. */
   watch(): IDisposable {
     const runs = this.runs.watch();
-    if (!this._loaded && !this._loading) {
-      void this.refresh();
+    if (!this._loading) {
+      void this.refresh(); // saved elsewhere (the CLI, another page) since last shown
     }
     return runs;
   }
