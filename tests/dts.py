@@ -14,8 +14,10 @@ def write_dt(
     workspace: Path, name: str, cells: list[str], schema: dict | None = None, **manifest
 ) -> Path:
     """``digital_twins/<name>`` in a workspace, with dt.yaml and lifecycle/execute.ipynb."""
-    folder = workspace / "digital_twins" / name
-    (folder / "lifecycle").mkdir(parents=True, exist_ok=True)
+    return write_steps(workspace, name, {"execute": cells}, schema, **manifest)
+
+
+def write_notebook(path: Path, cells: list[str]) -> None:
     nb = nbformat.v4.new_notebook()
     # as Jupyter writes it: papermill needs the language to inject parameters
     nb.metadata["kernelspec"] = {
@@ -25,8 +27,23 @@ def write_dt(
     }
     nb.metadata["language_info"] = {"name": "python"}
     nb.cells = [nbformat.v4.new_code_cell(src) for src in cells]
-    nbformat.write(nb, folder / "lifecycle" / "execute.ipynb")
-    manifest["lifecycle"] = {"execute": {"notebook": "lifecycle/execute.ipynb"}}
+    path.parent.mkdir(parents=True, exist_ok=True)
+    nbformat.write(nb, path)
+
+
+def write_steps(
+    workspace: Path,
+    name: str,
+    steps: dict[str, list[str]],
+    schema: dict | None = None,
+    **manifest,
+) -> Path:
+    """A twin with one notebook per lifecycle step, ``lifecycle/<step>.ipynb``."""
+    folder = workspace / "digital_twins" / name
+    (folder / "lifecycle").mkdir(parents=True, exist_ok=True)
+    for step, cells in steps.items():
+        write_notebook(folder / "lifecycle" / f"{step}.ipynb", cells)
+    manifest["lifecycle"] = {s: {"notebook": f"lifecycle/{s}.ipynb"} for s in steps}
     if schema:
         manifest["parameters"] = schema
     (folder / "dt.yaml").write_text(yaml.safe_dump(manifest))

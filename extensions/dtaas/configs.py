@@ -2,7 +2,8 @@
 
 A private DT keeps them in its own folder. The common library is read-only, so
 its shipped configurations are read-only and the user's own ones for a common DT
-live in the workspace under ``configs/common/<dt>/``.
+live in the workspace under ``configs/common/<dt>/`` (``configs/group-<g>/<dt>/`` for a
+group's twin).
 """
 
 from __future__ import annotations
@@ -59,13 +60,13 @@ class ConfigStore:
         """The folder of the user's own configurations, resolved, and its name for messages."""
         if dt.scope == "private":
             return self._confined(dt.folder, "configs"), f"digital_twins/{dt.name}/configs"
-        rel = f"configs/common/{dt.name}"
-        return self._confined(self.workspace, "configs", "common", dt.name), rel
+        rel = f"configs/{dt.shared_folder}/{dt.name}"
+        return self._confined(self.workspace, "configs", dt.shared_folder, dt.name), rel
 
     def _shipped_dir(self, dt: DigitalTwin) -> tuple[Path, str] | None:
         if dt.scope == "private":
             return None
-        return self._confined(dt.folder, "configs"), f"common/digital_twins/{dt.name}/configs"
+        return self._confined(dt.folder, "configs"), f"{dt.path}/configs"
 
     @staticmethod
     def _confined(root: Path, *parts: str) -> Path:

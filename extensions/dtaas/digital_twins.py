@@ -18,9 +18,28 @@ from asset_library.validation import Problem, parameter_schema_problems, paramet
 from .jsonsafe import dotted, non_finite, shorten
 
 NAME_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$")
-# each scope's library root, relative to the workspace; common/ is a link to the
-# organisation's library, so it is its own root for path checks
+GROUP_SCOPE_RE = re.compile(r"^group:([a-z0-9][a-z0-9._-]{0,63})$")
+# each scope's library root, relative to the workspace; common/ and groups/<g>/ are
+# links to the shared libraries, so each is its own root for path checks
 SCOPE_ROOTS = {"private": ".", "common": "common"}
+STATE_FOLDER = "state"
+
+
+def scope_root(scope: str) -> str | None:
+    """The library root of ``private``, ``common`` or ``group:<g>``, relative to the workspace."""
+    if scope in SCOPE_ROOTS:
+        return SCOPE_ROOTS[scope]
+    m = GROUP_SCOPE_RE.match(scope) if isinstance(scope, str) else None
+    return f"groups/{m[1]}" if m else None
+
+
+def workspace_groups(workspace: Path) -> list[str]:
+    """The scopes of the group libraries this workspace sees (``groups/<g>`` links)."""
+    try:
+        names = sorted(e.name for e in os.scandir(workspace / "groups"))
+    except OSError:
+        return []
+    return [f"group:{n}" for n in names if GROUP_SCOPE_RE.match(f"group:{n}")]
 
 
 class RequestError(APIError):
@@ -46,6 +65,23 @@ class DigitalTwin:
     problems: tuple[Problem, ...] = ()
 
     @property
+    def library_prefix(self) -> str:
+        """Where the twin's library sits in the workspace: '', 'common/' or 'groups/<g>/'."""
+        root = scope_root(self.scope) or "."
+        return "" if root == "." else f"{root}/"
+
+    @property
+    def shared_folder(self) -> str:
+        """The user's own folder name for what they keep of a twin they cannot write:
+        ``common`` or ``group-<g>`` (under ``configs/`` and ``state/`` of the workspace)."""
+        return self.scope.replace(":", "-")
+
+    @property
+    def path(self) -> str:
+        """The twin's folder relative to the workspace."""
+        return f"{self.library_prefix}digital_twins/{self.name}"
+
+    @property
     def steps(self) -> list[str]:
         lifecycle = self.manifest.get("lifecycle") or {}
         return list(lifecycle) if isinstance(lifecycle, dict) else []
@@ -59,6 +95,8 @@ class DigitalTwin:
         """sha256 over the DT's files (paths and bytes), to tell which version ran."""
         digest = hashlib.sha256()
         for rel in sorted(_plain_files(self.folder)):
+            if rel.parts[0] == STATE_FOLDER:  # what runs keep there is not the twin's version
+                continue
             try:
                 fd = os.open(self.folder / rel, os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK)
             except OSError:
@@ -151,14 +189,15 @@ def find_dt(workspace: Path, name: Any, scope: Any = None) -> DigitalTwin:
     if not isinstance(name, str) or not NAME_RE.match(name):
         name = shorten(name, 80)
         raise RequestError(400, f"dt {name!r} is not a valid digital twin name", dt=name)
-    if scope is not None and scope not in SCOPE_ROOTS:
+    if scope is not None and scope_root(scope) is None:
         scope = shorten(scope, 80)
         raise RequestError(
-            400, f"scope {scope!r} is not one of {', '.join(SCOPE_ROOTS)}", scope=scope
+            400, f"scope {scope!r} is not private, common or group:<name>", scope=scope
         )
-    for candidate in [scope] if scope else list(SCOPE_ROOTS):
+    candidates = [scope] if scope else [*SCOPE_ROOTS, *workspace_groups(workspace)]
+    for candidate in candidates:
         try:
-            libroot = confined(workspace / SCOPE_ROOTS[candidate], "digital_twins")
+            libroot = confined(workspace / scope_root(candidate), "digital_twins")
             folder = confined(libroot, name)
             manifest_path = confined(folder, DT_MANIFEST)
         except PathOutsideRoot:

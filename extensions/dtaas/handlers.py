@@ -27,7 +27,7 @@ from .runs.model import RunRecord
 from .runs.outputs import CHUNK, MAX_LISTED
 from .runs.store import RUN_ID_RE
 
-SCOPE = r"(private|common)"
+SCOPE = r"(private|common|group:[a-z0-9][a-z0-9._-]{0,63})"
 NAME = r"([^/]+)"
 
 
@@ -161,7 +161,7 @@ class DTHandler(DTaaSHandler):
                 "scope": dt.scope,
                 "title": m.get("title") if isinstance(m.get("title"), str) else dt.name,
                 "description": m.get("description") or "",
-                "path": f"{'' if dt.scope == 'private' else 'common/'}digital_twins/{dt.name}",
+                "path": dt.path,
                 "parameters": dt.parameter_schema,
                 "steps": dt.describe_steps(),
                 "records": m.get("records") if isinstance(m.get("records"), dict) else {},
@@ -238,11 +238,11 @@ class RunsHandler(DTaaSHandler):
 
     @web.authenticated
     @authorized
-    def post(self) -> None:
+    async def post(self) -> None:
         body = self.json_body()
-        if "dt" not in body:
+        if "dt" not in body and body.get("snapshot") is None:
             raise RequestError(400, "missing field 'dt'", field="dt")
-        record = self.runs.submit(body)
+        record = await self.runs.start(body)
         self.set_status(201)
         self.finish(record.to_dict())
 
@@ -326,6 +326,31 @@ class RunCancelHandler(DTaaSHandler):
         self.finish(record.to_dict())
 
 
+class RunStopHandler(DTaaSHandler):
+    """``POST /dtaas/api/runs/<id>/stop``: end a live loop after its tick, then terminate."""
+
+    @web.authenticated
+    @authorized
+    def post(self, run_id: str) -> None:
+        self.run_record(run_id)
+        record = self.runs.stop(run_id)
+        self.set_status(202)
+        self.finish(record.to_dict())
+
+
+class RunSaveHandler(DTaaSHandler):
+    """``POST /dtaas/api/runs/<id>/save``: a snapshot now (201), or when the step ends (202)."""
+
+    @web.authenticated
+    @authorized
+    async def post(self, run_id: str) -> None:
+        self.run_record(run_id)
+        body = self.json_body() if self.request.body else {}
+        saved = await self.runs.save(run_id, body)
+        self.set_status(202 if isinstance(saved, RunRecord) else 201)
+        self.finish(saved.to_dict())
+
+
 OPENAPI = Path(__file__).with_name("openapi.yaml")
 
 
@@ -346,7 +371,10 @@ class OpenAPIHandler(DTaaSHandler):
 
 
 def handlers() -> list[tuple[str, type]]:
+    from .snapshots.handlers import handlers as snapshot_handlers
+
     return [
+        *snapshot_handlers(),
         (r"/dtaas/api/openapi.json", OpenAPIHandler),
         (r"/dtaas/api/library", LibraryProxyHandler),
         (r"/dtaas/api/library/(.+)", LibraryProxyHandler),
@@ -358,6 +386,8 @@ def handlers() -> list[tuple[str, type]]:
         (rf"/dtaas/api/runs/{NAME}", RunHandler),
         (rf"/dtaas/api/runs/{NAME}/log", RunLogHandler),
         (rf"/dtaas/api/runs/{NAME}/cancel", RunCancelHandler),
+        (rf"/dtaas/api/runs/{NAME}/stop", RunStopHandler),
+        (rf"/dtaas/api/runs/{NAME}/save", RunSaveHandler),
         (rf"/dtaas/api/runs/{NAME}/outputs", RunOutputsHandler),
         (rf"/dtaas/api/runs/{NAME}/outputs\.zip", RunOutputsZipHandler),
     ]

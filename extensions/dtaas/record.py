@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 import math
+import sys
 from typing import Any
 
 RECORD_MIMETYPE = "application/vnd.dtaas.record+json"
@@ -29,15 +30,27 @@ def _plain(value: Any) -> Any:
     return value
 
 
-def record(name: str, value: Any) -> None:
-    """Record ``value`` under ``name`` in this run's record (JSON-able, at most 1 MiB)."""
+def record(name: str, value: Any, t: float | None = None) -> None:
+    """Record ``value`` under ``name`` in this run's record (JSON-able, at most 1 MiB).
+
+    With ``t``, the value is one point of a time series: appended to
+    ``outputs/records/<name>.csv`` and shown as the run's latest live value.
+    """
     if not isinstance(name, str) or not name:
         raise ValueError("record name must be a non-empty string")
+    if t is not None:
+        from .kernel import record_series
+
+        record_series(name, value, t)
+        return
     plain = _plain(value)
     text = json.dumps(plain, allow_nan=False)
     if len(text) > MAX_RECORD_BYTES:
         raise ValueError(f"recorded value {name!r} is larger than {MAX_RECORD_BYTES} bytes")
     from IPython.display import display
+
+    if "dtaas.kernel" in sys.modules:  # a live twin: its snapshots keep the value too
+        sys.modules["dtaas.kernel"].remember(name, plain)
 
     display(
         {RECORD_MIMETYPE: {"name": name, "value": plain}, "text/plain": f"{name} = {text[:200]}"},

@@ -39,9 +39,18 @@ class StepStopped(RuntimeError):
 class StepObserver:
     """Shared between the executing thread and the event loop: progress and stop requests."""
 
-    def __init__(self, on_cell: Callable[[int, int, int], None] | None = None):
+    def __init__(
+        self,
+        on_cell: Callable[[int, int, int], None] | None = None,
+        prologue: str | None = None,
+        epilogue: Callable[[], str | None] | None = None,
+    ):
         # on_cell(current, done, total): current is the 1-based code cell running now
         self.on_cell = on_cell
+        # code the kernel runs, unseen in the notebook, before its first cell and after
+        # its last one (when none failed): a respawn's restore, the step's saves
+        self.prologue = prologue
+        self.epilogue = epilogue
         self.client: PapermillNotebookClient | None = None
         self.stop_reason: str | None = None
         self.cells_total = 0
@@ -96,6 +105,38 @@ class StepObserver:
                 os.kill(pid, signal.SIGKILL)
 
 
+class HiddenCellError(RuntimeError):
+    """Code the runtime ran in the kernel, around the notebook's cells, failed."""
+
+
+class ObservedClient(PapermillNotebookClient):
+    """papermill's client, running the observer's prologue and epilogue in the kernel."""
+
+    def __init__(self, nb_man, observer: StepObserver | None = None, **kw):
+        super().__init__(nb_man, **kw)
+        self.observer = observer
+
+    def hidden(self, code: str, what: str) -> None:
+        """Run ``code`` silently (no outputs, no history); HiddenCellError if it fails."""
+        msg_id = self.kc.execute(code, silent=True, store_history=False, allow_stdin=False)
+        reply = self.wait_for_reply(msg_id)
+        content = (reply or {}).get("content", {})
+        if content.get("status") != "ok":
+            detail = f"{content.get('ename', 'Error')}: {content.get('evalue', '')}"
+            raise HiddenCellError(f"{what} failed: {detail}")
+
+    def papermill_execute_cells(self):
+        observer = self.observer
+        if observer is not None and observer.prologue:
+            self.hidden(observer.prologue, "restoring the snapshot")
+        super().papermill_execute_cells()
+        failed = self.nb.metadata.get("papermill", {}).get("exception")
+        if observer is not None and observer.epilogue and not failed and not observer.stop_reason:
+            code = observer.epilogue()
+            if code:
+                self.hidden(code, "the end of the step (saving)")
+
+
 class ObservedEngine(NBClientEngine):
     """papermill's nbclient engine, reporting to a StepObserver."""
 
@@ -110,6 +151,8 @@ class ObservedEngine(NBClientEngine):
         stderr_file=None,
         start_timeout=60,
         execution_timeout=None,
+        kernel_env=None,
+        kernel_cwd=None,
         **kwargs,
     ):
         kwargs = remove_args(["input_path", "timeout", "startup_timeout"], **kwargs)
@@ -122,7 +165,7 @@ class ObservedEngine(NBClientEngine):
             stdout_file=stdout_file,
             stderr_file=stderr_file,
         )
-        client = PapermillNotebookClient(nb_man, **final_kwargs)
+        client = ObservedClient(nb_man, observer=observer, **final_kwargs)
         if observer is not None:
             code = [c for c in nb_man.nb.cells if c.cell_type == "code"]
             on_start, on_complete = nb_man.cell_start, nb_man.cell_complete
@@ -143,7 +186,14 @@ class ObservedEngine(NBClientEngine):
 
             nb_man.cell_start, nb_man.cell_complete = cell_start, cell_complete
             observer.started(client, len(code))
-        return client.execute()
+        # the kernel's own working folder and environment: papermill's cwd would change
+        # the whole server process's folder while the kernel starts (runs race on it)
+        launch = {}
+        if kernel_env is not None:
+            launch["env"] = kernel_env
+        if kernel_cwd is not None:
+            launch["cwd"] = str(kernel_cwd)
+        return client.execute(**launch)
 
 
 papermill_engines.register(ENGINE_NAME, ObservedEngine)
@@ -190,8 +240,12 @@ def execute_step(
     kernel_name: str = "python3",
     observer: StepObserver | None = None,
     stream: IO[str] | None = None,
+    env: dict[str, str] | None = None,
 ) -> StepOutcome:
-    """Run ``notebook`` into ``output``; a failing cell gives an outcome, not an exception."""
+    """Run ``notebook`` into ``output``; a failing cell gives an outcome, not an exception.
+
+    The kernel starts in ``cwd`` with ``env`` (the server's environment if None).
+    """
     outcome = StepOutcome()
     observer = observer or StepObserver()
     try:
@@ -199,8 +253,9 @@ def execute_step(
             str(notebook),
             str(output),
             parameters=parameters,
-            cwd=str(cwd),
             kernel_name=kernel_name,
+            kernel_env=env,
+            kernel_cwd=cwd,
             language=kernel_language(kernel_name),
             engine_name=ENGINE_NAME,
             observer=observer,

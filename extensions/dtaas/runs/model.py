@@ -86,6 +86,12 @@ class RunRecord:
     dt_hash: str = ""
     recorded: dict[str, Any] = field(default_factory=dict)
     dir: str = ""
+    state_dir: str = ""  # the twin's state folder, relative to the workspace
+    live: dict[str, Any] | None = None  # a dtaas.ticks() loop: ticks done, latest values
+    snapshot: str | None = None  # respawned from this snapshot
+    snapshots: list[str] = field(default_factory=list)  # taken of this run
+    save_after: list[str] = field(default_factory=list)  # steps after which one is taken
+    stop_requested: bool = False
 
     def to_dict(self) -> dict[str, Any]:
         data = asdict(self)

@@ -153,6 +153,8 @@ class RemoteRunner(LoggingConfigurable):
                     "parameters": record.parameters,
                     "timeout": record.timeout,
                     "parent": record.id,
+                    "save_after": record.save_after,
+                    **({"snapshot": record.snapshot} if record.snapshot else {}),
                 },
             )
             await self._follow(url, remote["id"], record, append_log, changed, cancelled)
@@ -200,6 +202,10 @@ class RemoteRunner(LoggingConfigurable):
         record.step_results = results
         record.environment = remote.get("environment") or {}
         record.recorded = remote.get("recorded") or {}
+        record.live = remote.get("live")
+        for sid in remote.get("snapshots") or []:
+            if sid not in record.snapshots:
+                record.snapshots.append(sid)
         if final:
             record.status = remote["status"]
             record.error, record.cell = remote.get("error"), remote.get("cell")

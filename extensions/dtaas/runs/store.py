@@ -41,7 +41,7 @@ class RunStore:
 
     def _root(self) -> Path:
         """``runs/``, resolved; a link out of the workspace raises PathOutsideRoot."""
-        return _exact(self.workspace.resolve(), "runs")
+        return exact_path(self.workspace.resolve(), "runs")
 
     def _path(self, dt: str, run_id: str, *name: str) -> Path:
         """``runs/<dt>/<id>[/<name>]`` with no link on the way, or PathOutsideRoot."""
@@ -49,7 +49,7 @@ class RunStore:
             raise PathOutsideRoot(f"run folder {dt!r} is not a digital twin name")
         if not isinstance(run_id, str) or not RUN_ID_RE.match(run_id):
             raise PathOutsideRoot(f"run folder {run_id!r} is not a run id")
-        return _exact(self._root(), dt, run_id, *name)
+        return exact_path(self._root(), dt, run_id, *name)
 
     def _refused(self, record: RunRecord, name: str = "") -> RequestError:
         rel = f"runs/{record.dt}/{record.id}" + (f"/{name}" if name else "")
@@ -188,15 +188,15 @@ class RunStore:
         return [
             e.name
             for e in entries
-            if (dt is None or e.name == dt) and NAME_RE.match(e.name) and _is_real_dir(e)
+            if (dt is None or e.name == dt) and NAME_RE.match(e.name) and is_real_dir(e)
         ]
 
     def _run_folders(self, dt: str) -> list[str]:
         try:
-            entries = list(os.scandir(_exact(self._root(), dt)))
+            entries = list(os.scandir(exact_path(self._root(), dt)))
         except (OSError, PathOutsideRoot):
             return []
-        return [e.name for e in entries if RUN_ID_RE.match(e.name) and _is_real_dir(e)]
+        return [e.name for e in entries if RUN_ID_RE.match(e.name) and is_real_dir(e)]
 
     def get(self, run_id: str) -> RunRecord | None:
         """Find a run by id in whichever DT's folder holds it."""
@@ -259,7 +259,7 @@ def open_log(path: Path) -> int:
     return os.open(path, os.O_WRONLY | os.O_APPEND | os.O_CREAT | os.O_NOFOLLOW, 0o644)
 
 
-def _exact(root: Path, *parts: str) -> Path:
+def exact_path(root: Path, *parts: str) -> Path:
     """``root/parts`` inside ``root`` and with no link on the way (confined, then compared)."""
     path = confined(root, *parts)
     if path != root.joinpath(*parts):
@@ -267,7 +267,7 @@ def _exact(root: Path, *parts: str) -> Path:
     return path
 
 
-def _is_real_dir(entry: os.DirEntry) -> bool:
+def is_real_dir(entry: os.DirEntry) -> bool:
     try:
         return entry.is_dir(follow_symlinks=False)
     except OSError:

@@ -1,0 +1,1 @@
+"""Save and respawn: snapshots of a twin's state, outputs and kernel variables."""
