@@ -312,7 +312,8 @@ def test_snapshots_dedupe_their_blobs_diff_and_delete(live_twin):
     assert b.bytes_written < b.bytes_total
     changes = manager.snapshots.diff(a.id, b.id)
     assert "state/last.txt" in changes["files"]["changed"]
-    assert "seen" in changes["variables"]["changed"] and "big" not in changes["variables"]["changed"]
+    changed = changes["variables"]["changed"]
+    assert "seen" in changed and "big" not in changed
     assert manager.snapshots.relabel(a.id, {"label": "first"}).label == "first"
     assert [s.id for s in manager.snapshots.list("shadow")] == [b.id, a.id]
     manager.snapshots.delete(a.id)
