@@ -188,11 +188,20 @@ def test_save_stop_diff_respawn_delete(hub: Hub, page: Page, errors, artifacts):
     resumed = wait_for_tick(live2, resumed)
     value = live2.locator(".dtaas-live-value[data-name='x'] .dtaas-live-value-value")
     assert float(value.text_content()) >= early_tick
+    origin.scroll_into_view_if_needed()
     page.screenshot(path=str(artifacts / "snapshots-respawned.png"))
     live2.locator(".dtaas-live-stop").click()
     expect(detail2.locator(".dtaas-run-detail-status")).to_have_text(
         "succeeded", timeout=RUN_TIMEOUT
     )
+
+    # its series holds the saved ticks and goes on from there: no tick twice, none missed
+    run = page.request.get(f"{hub.url}/user/{user}/dtaas/api/runs/{second}").json()
+    assert run["snapshot"] == early
+    lines = (workspace / run["dir"] / "outputs" / "records" / "x.csv").read_text().split()
+    ticks = [int(float(line.split(",")[0])) for line in lines[1:]]
+    assert ticks == list(range(len(ticks))), ticks
+    assert len(ticks) > early_tick, ticks
 
     # Save from the palette: the run selected on the page in front
     run_command(page, "dtaas:save")
@@ -209,6 +218,10 @@ def test_save_stop_diff_respawn_delete(hub: Hub, page: Page, errors, artifacts):
     refusal = ldetail.locator(".dtaas-respawn-error")
     expect(refusal).to_contain_text("Cannot respawn")
     expect(refusal).to_contain_text("x.csv")
+    # the browser notes the refused request in the console; it is the one expected
+    refused = [e for e in errors if "status of 409" in e]
+    assert len(refused) == 1, errors
+    errors.remove(refused[0])
     ldetail.locator(".dtaas-snapshot-delete").click()
     page.locator(".jp-Dialog .jp-Dialog-button.jp-mod-warn").click()
     expect(late_row).to_have_count(0)
