@@ -20,7 +20,8 @@ export type Profile = RuntimeSchemas['Profile'];
 export type ParameterError = RuntimeSchemas['ParameterError'];
 export type RunFile = RuntimeSchemas['RunFile'];
 export type RunOutputs = RuntimeSchemas['RunOutputs'];
-export type Live = RuntimeSchemas['Live'];
+/** A live loop's state; a run's `live` is this or null. */
+export type Live = NonNullable<RuntimeSchemas['Live']>;
 export type SnapshotSummary = RuntimeSchemas['SnapshotSummary'];
 export type Snapshot = RuntimeSchemas['Snapshot'];
 export type SnapshotFile = RuntimeSchemas['SnapshotFile'];
