@@ -279,9 +279,7 @@ def test_a_respawn_of_a_step_the_twin_lacks_is_refused_naming_it(live_twin):
 
 
 @pytest.mark.parametrize("bad", ["..", "../runs", "a/b", "x" * 65, "%2e%2e"])
-def test_snapshot_ids_with_path_tricks_are_refused_and_unknown_ones_are_not_found(
-    workspace, bad
-):
+def test_snapshot_ids_with_path_tricks_are_refused_and_unknown_ones_are_not_found(workspace, bad):
     manager = RunManager(workspace)
     with pytest.raises(RequestError) as e:
         manager.snapshots.get(bad)
