@@ -228,6 +228,24 @@ def test_save_stop_diff_respawn_delete(hub: Hub, page: Page, errors, artifacts):
     expect(srows).to_have_count(2)
     page.screenshot(path=str(artifacts / "snapshots-deleted.png"))
 
+    # Respawn from the palette: the snapshot selected on the page in front
+    kept = srows.first.get_attribute("data-snapshot-id")
+    srows.first.click()
+    run_command(page, "dtaas:respawn")
+    expect(twin.locator(".dtaas-page-body[data-tab='runs']")).to_be_visible()
+    expect(rows).to_have_count(3)
+    third = rows.first.get_attribute("data-run-id")
+    detail3 = runs.locator(f".dtaas-run-detail[data-run-id='{third}']")
+    expect(detail3.locator(".dtaas-run-snapshot")).to_have_attribute("data-snapshot-id", kept)
+    stop = detail3.locator(".dtaas-live-stop")
+    expect(stop).to_be_visible(timeout=RUN_TIMEOUT)
+    stop.click()
+    expect(detail3.locator(".dtaas-run-detail-status")).to_have_text(
+        "succeeded", timeout=RUN_TIMEOUT
+    )
+    snapshots = show_tab(twin, "snapshots").locator(".dtaas-snapshots")
+    expect(srows).to_have_count(2)
+
     run_command(page, "apputils:change-theme", {"theme": "JupyterLab Dark"})
     expect(page.locator("body")).to_have_attribute("data-jp-theme-light", "false")
     expect(page.locator("#jupyterlab-splash")).to_have_count(0)
