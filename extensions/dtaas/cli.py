@@ -26,6 +26,7 @@ from typing import Any, NoReturn, TextIO
 import yaml
 
 from .cli_library import add_library_commands
+from .cli_snapshots import add_snapshot_commands
 
 OK, FAILED, USAGE, UNREACHABLE, INTERRUPTED = 0, 1, 2, 3, 130
 TERMINAL = {"succeeded", "failed", "cancelled"}
@@ -98,7 +99,7 @@ def run_body(args: argparse.Namespace) -> dict[str, Any]:
     body: dict[str, Any] = {"dt": args.dt, "steps": args.steps or ["execute"]}
     if args.params:
         body["parameters"] = dict(args.params)
-    for key in ("config", "profile", "scope", "timeout"):
+    for key in ("config", "profile", "scope", "timeout", "save_after"):
         if getattr(args, key) is not None:
             body[key] = getattr(args, key)
     return body
@@ -148,7 +149,11 @@ def format_progress(run: dict[str, Any]) -> str:
     total = p.get("steps_total") or len(steps) or 1
     # a run's steps are distinct, so the name gives the position whatever step_index counts from
     index = steps.index(step) + 1 if step in steps else max(1, min(p.get("step_index") or 1, total))
-    return f"step {step} ({index}/{total}) cell {p.get('cell') or 0}/{p.get('cells_total') or 0}"
+    line = f"step {step} ({index}/{total}) cell {p.get('cell') or 0}/{p.get('cells_total') or 0}"
+    live = run.get("live") or {}
+    if live.get("running"):
+        line += f" tick {live.get('tick', 0)}"
+    return line
 
 
 def format_summary(run: dict[str, Any]) -> str:
@@ -341,6 +346,11 @@ def cmd_run(client: Client, args: argparse.Namespace) -> int:
     print(
         f"run {run['id']} of {run.get('dt')}: {', '.join(run.get('steps') or [])}", file=sys.stderr
     )
+    return follow_and_summarise(client, run)
+
+
+def follow_and_summarise(client: Client, run: dict[str, Any]) -> int:
+    """Follow a run to its end (Ctrl-C cancels it), then print its summary."""
     try:
         run = follow(client, run)
     except KeyboardInterrupt:
@@ -413,7 +423,14 @@ def build_parser() -> Parser:
         help="parameter override, value read as YAML",
     )
     run.add_argument("--profile", help="compute profile (runs on a new server)")
-    run.add_argument("--scope", choices=["private", "common"], help="library to take the DT from")
+    run.add_argument("--scope", help="library to take the DT from: private, common or group:NAME")
+    run.add_argument(
+        "--save-after",
+        dest="save_after",
+        action="append",
+        metavar="S",
+        help="take a snapshot after this step (repeatable)",
+    )
     run.add_argument(
         "--timeout", type=positive_seconds, metavar="SECONDS", help="time limit per step"
     )
@@ -437,6 +454,7 @@ def build_parser() -> Parser:
     cancel.add_argument("run_id", metavar="RUN_ID")
     cancel.set_defaults(func=cmd_cancel)
 
+    add_snapshot_commands(sub, conn, positive_int, positive_seconds, parse_param)
     add_library_commands(sub, conn)
     return parser
 

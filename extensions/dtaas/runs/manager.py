@@ -251,7 +251,7 @@ class RunManager(LoggingConfigurable):
             "dt": dt.name,
             "scope": dt.scope,
             "steps": [step],
-            "parameters": snapshot.parameters,
+            "parameters": {**snapshot.parameters, **self._overrides(request)},
             **{k: request[k] for k in ("profile", "timeout", "parent") if k in request},
         }
         self._check(dt, body)  # every other refusal, before the files are touched
@@ -260,6 +260,15 @@ class RunManager(LoggingConfigurable):
             return self.submit(body, snapshot=snapshot, staging=staging)
         finally:
             shutil.rmtree(staging, ignore_errors=True)
+
+    @staticmethod
+    def _overrides(request: dict[str, Any]) -> dict[str, Any]:
+        given = request.get("parameters")
+        if given is None:
+            return {}
+        if not isinstance(given, dict):
+            raise RequestError(400, "parameters must be an object", field="parameters")
+        return given
 
     def _check(self, dt: DigitalTwin, request: dict[str, Any]) -> None:
         self._steps(dt, request)
@@ -350,6 +359,10 @@ class RunManager(LoggingConfigurable):
     def stop(self, run_id: str) -> RunRecord:
         """End a live loop after its tick (then terminate); a run that is not live is cancelled."""
         control = self._active.get(run_id)
+        if control is not None and control.record.profile and control.record.live:
+            control.record.stop_requested = True  # the run's own server is told
+            self._note(control.record, "stop requested: the live loop ends after its tick")
+            return control.record
         if control is None or not control.live_running:
             return self.cancel(run_id)
         control.record.stop_requested = True
@@ -697,6 +710,7 @@ class RunManager(LoggingConfigurable):
                 append_log=stream.write,
                 changed=lambda: self.store.save(record),
                 cancelled=lambda: control.cancel_requested,
+                stopping=lambda: record.stop_requested,
             )
         finally:
             stream.close()

@@ -132,6 +132,7 @@ class RemoteRunner(LoggingConfigurable):
         append_log: Callable[[str], None],
         changed: Callable[[], None],
         cancelled: Callable[[], bool],
+        stopping: Callable[[], bool] = lambda: False,
     ) -> None:
         """Execute ``record`` remotely, updating it in place; ``folder`` is its local run folder."""
         server = f"run-{secrets.token_hex(4)}"
@@ -157,7 +158,7 @@ class RemoteRunner(LoggingConfigurable):
                     **({"snapshot": record.snapshot} if record.snapshot else {}),
                 },
             )
-            await self._follow(url, remote["id"], record, append_log, changed, cancelled)
+            await self._follow(url, remote["id"], record, append_log, changed, cancelled, stopping)
             remote = await self._fetch("GET", f"{url}dtaas/api/runs/{remote['id']}")
             await self._gather(url, remote["dir"], folder)
             self._adopt(record, remote)
@@ -165,9 +166,17 @@ class RemoteRunner(LoggingConfigurable):
             await self.stop_server(server)
             append_log(f"server {server} stopped\n")
 
-    async def _follow(self, url, remote_id, record, append_log, changed, cancelled) -> None:
-        offset, cancel_sent = 0, False
+    async def _follow(
+        self, url, remote_id, record, append_log, changed, cancelled, stopping
+    ) -> None:
+        offset, cancel_sent, stop_sent = 0, False, False
         while True:
+            if stopping() and not stop_sent and not cancel_sent:
+                stop_sent = True
+                try:
+                    await self._fetch("POST", f"{url}dtaas/api/runs/{remote_id}/stop", {})
+                except RemoteError as e:
+                    self.log.info("remote stop: %s", e)
             if cancelled() and not cancel_sent:
                 cancel_sent = True
                 try:

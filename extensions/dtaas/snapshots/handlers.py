@@ -64,13 +64,13 @@ class SnapshotDiffHandler(SnapshotsBase):
 
 
 class SnapshotRespawnHandler(SnapshotsBase):
-    """``POST /dtaas/api/snapshots/<id>/respawn {step, profile, timeout}``: a new run."""
+    """``POST /dtaas/api/snapshots/<id>/respawn``: a new run (step, profile, parameters...)."""
 
     @web.authenticated
     @authorized
     async def post(self, snapshot_id: str) -> None:
         body = self.json_body() if self.request.body else {}
-        request = {k: body[k] for k in ("step", "profile", "timeout") if k in body}
+        request = {k: body[k] for k in ("step", "profile", "timeout", "parameters") if k in body}
         record = await self.runs.respawn(snapshot_id, request)
         self.set_status(201)
         self.finish(record.to_dict())
