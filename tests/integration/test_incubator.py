@@ -5,6 +5,9 @@ from __future__ import annotations
 
 import csv
 import json
+import os
+import subprocess
+import sys
 import time
 
 import pytest
@@ -146,3 +149,45 @@ def test_the_incubator_lives_is_saved_stopped_and_respawned(gina):
     assert analyzed["status"] == "succeeded", analyzed.get("error")
     assert analyzed["recorded"]["estimate_rmse_K"] < 0.5
     assert (gina["home"] / analyzed["dir"] / "outputs" / "incubator.png").stat().st_size > 10_000
+
+
+def _cli(user: dict, *argv: str, timeout: float = 300) -> subprocess.CompletedProcess:
+    """The ``dtaas`` command line with the user's server and token, nothing from our env."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("DTAAS_", "JUPYTERHUB_"))}
+    conn = ["--url", user["server"], "--token", user["token"]]
+    result = subprocess.run(
+        [sys.executable, "-m", "dtaas.cli", *argv, *conn],
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+        env=env,
+    )
+    assert result.returncode == 0, f"dtaas {' '.join(argv)}:\n{result.stdout}{result.stderr}"
+    return result
+
+
+def test_the_readme_steps_from_the_command_line(gina):
+    _cli(gina, "run", "incubator", "--step", "create", "--follow")
+    run_id = _cli(
+        gina, "run", "incubator", "--step", "execute", "-p", f"period_s={PERIOD_S}"
+    ).stdout.strip()
+    _wait_tick(gina, run_id, 10)
+    saved = _cli(gina, "save", run_id, "--label", "warm")
+    snapshot_id = saved.stdout.splitlines()[0].strip()
+    assert "variables" in saved.stderr and "not saved: plant" not in saved.stderr
+    _cli(gina, "stop", run_id)
+    ended = wait_run(gina["api"], gina["server"], run_id, timeout=120)
+    assert [r["step"] for r in ended["step_results"]] == ["execute", "terminate"]
+    listed = _cli(gina, "snapshots", "--dt", "incubator").stdout
+    assert snapshot_id in listed and "warm" in listed
+    snapshot = _get(gina, f"snapshots/{snapshot_id}")
+    # a limit on the respawned loop, so that --follow comes back by itself
+    followed = _cli(gina, "respawn", snapshot_id, "--follow", "-p", "ticks=15")
+    assert "respawned from snapshot" in followed.stdout
+    assert " succeeded in " in followed.stdout.strip().splitlines()[-1]
+    runs = _get(gina, "runs", dt="incubator")["runs"]
+    respawned = next(r for r in runs if r.get("snapshot") == snapshot_id)
+    assert respawned["live"]["tick"] == snapshot["tick"] + 15
+    assert respawned["recorded"]["ticks_done"] == snapshot["tick"] + 15
+    analyzed = _cli(gina, "run", "incubator", "--step", "analyze", "--follow").stdout
+    assert f"{snapshot['tick'] + 15} samples" in analyzed
