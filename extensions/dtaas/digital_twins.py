@@ -8,14 +8,16 @@ import re
 import stat
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from asset_library.errors import APIError
 from asset_library.fsutil import PathOutsideRoot, confined
 from asset_library.manifest import DT_MANIFEST, read_manifest
-from asset_library.validation import Problem, parameter_schema_problems, parameter_validator
 
 from .jsonsafe import dotted, non_finite, shorten
+
+if TYPE_CHECKING:  # jsonschema takes a second to import: kernels that save never need it
+    from asset_library.validation import Problem
 
 NAME_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$")
 GROUP_SCOPE_RE = re.compile(r"^group:([a-z0-9][a-z0-9._-]{0,63})$")
@@ -165,6 +167,7 @@ def _plain_files(folder: Path) -> list[Path]:
 
 def schema_problems(manifest: dict[str, Any], text: str = "") -> list[Problem]:
     """What is wrong with a DT's parameter schema, each problem naming its field."""
+    from asset_library.validation import Problem, parameter_schema_problems
     schema = manifest.get("parameters")
     if schema is None:
         return []
@@ -253,6 +256,8 @@ def resolve_parameters(dt: DigitalTwin, given: Any) -> dict[str, Any]:
         given = {}
     if not isinstance(given, dict):
         raise RequestError(400, "parameters must be an object", field="parameters")
+    from asset_library.validation import parameter_validator
+
     check_schema(dt)
     schema = dt.parameter_schema
     params = {**_default_params(schema), **given}
