@@ -16,6 +16,7 @@ import argparse
 import json
 import math
 import os
+import re
 import sys
 import time
 import urllib.error
@@ -85,6 +86,13 @@ def positive_seconds(text: str) -> float:
     if not (value > 0 and math.isfinite(value)):
         raise argparse.ArgumentTypeError(f"expected a positive number of seconds, got {text!r}")
     return value
+
+
+def scope_name(text: str) -> str:
+    """``--scope``: private, common or group:<name>."""
+    if text in ("private", "common") or re.match(r"^group:[a-z0-9][a-z0-9._-]{0,63}$", text):
+        return text
+    raise argparse.ArgumentTypeError(f"expected private, common or group:NAME, got {text!r}")
 
 
 def positive_int(text: str) -> int:
@@ -423,7 +431,9 @@ def build_parser() -> Parser:
         help="parameter override, value read as YAML",
     )
     run.add_argument("--profile", help="compute profile (runs on a new server)")
-    run.add_argument("--scope", help="library to take the DT from: private, common or group:NAME")
+    run.add_argument(
+        "--scope", type=scope_name, help="library of the DT: private, common or group:NAME"
+    )
     run.add_argument(
         "--save-after",
         dest="save_after",
