@@ -168,6 +168,7 @@ def _plain_files(folder: Path) -> list[Path]:
 def schema_problems(manifest: dict[str, Any], text: str = "") -> list[Problem]:
     """What is wrong with a DT's parameter schema, each problem naming its field."""
     from asset_library.validation import Problem, parameter_schema_problems
+
     schema = manifest.get("parameters")
     if schema is None:
         return []
