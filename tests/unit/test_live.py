@@ -319,3 +319,39 @@ def test_snapshots_dedupe_their_blobs_diff_and_delete(live_twin):
     assert manager.snapshots.store.blobs.has(big_b.sha256)  # still held by b
     on_disk = json.loads((workspace / b.dir / "snapshot.json").read_text())
     assert on_disk["id"] == b.id and on_disk["files"]
+
+
+def test_a_group_twin_runs_with_its_groups_assets_and_state_in_the_workspace(workspace):
+    from spawner.workspace import link_groups
+
+    groups = workspace.parent.parent / "groups"
+    link_groups(workspace, groups, ["lab"])
+    model = groups / "lab" / "models" / "pump"
+    model.mkdir(parents=True)
+    (model / "pump.py").write_text("RATE = 5\n")
+    write_steps(
+        groups / "lab",
+        "station",
+        {
+            "execute": [
+                "import dtaas, pump\n"
+                "(dtaas.context().state_dir / 'rate').write_text(str(pump.RATE))\n"
+                "dtaas.record('rate', pump.RATE)\ndtaas.record('scope', dtaas.context().scope)"
+            ]
+        },
+        title="Station",
+        assets=["mine/models/pump"],
+    )
+
+    async def scenario():
+        manager = RunManager(workspace)
+        record = manager.submit({"dt": "station", "scope": "group:lab"})
+        await manager.wait()
+        return manager.store.get(record.id)
+
+    record = go(scenario())
+    assert record.status == "succeeded", record.error
+    assert record.recorded == {"rate": 5, "scope": "group:lab"}
+    assert record.state_dir == "state/group-lab/station"
+    assert (workspace / "state/group-lab/station/rate").read_text() == "5"
+    assert not (groups / "lab" / "digital_twins" / "station" / "state").exists()

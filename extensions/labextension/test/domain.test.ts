@@ -30,9 +30,11 @@ describe('asset names', () => {
     expect(parseRef('mine/models')).toBeNull();
   });
 
-  it('runs only twins of the own and the common library', () => {
+  it('runs twins of the own, the common and a group library', () => {
     expect(runScope('private')).toBe('private');
-    expect(runScope('group:lab')).toBeNull();
+    expect(runScope('group:lab')).toBe('group:lab');
+    expect(runScope('group:')).toBeNull();
+    expect(runScope('user:bob')).toBeNull();
   });
 
   it('knows manifests by their file and folder', () => {

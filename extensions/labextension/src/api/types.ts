@@ -47,7 +47,7 @@ export type NewDigitalTwin = NonNullable<
 export type Validation = JsonOf<LibraryPaths['/validate']['post']['responses'][200]>;
 
 /** The two scopes the runtime runs twins from. */
-export type RunScope = 'private' | 'common';
+export type RunScope = 'private' | 'common' | `group:${string}`;
 
 /** Names an asset: scope ("private", "common" or "group:<g>"), type and name. */
 export interface IAssetKey {

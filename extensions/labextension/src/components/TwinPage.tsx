@@ -67,10 +67,7 @@ function PageBody(props: { page: TwinPage }): JSX.Element {
         <Snapshots model={model} runs={model.runs} context={context} />
       )
     ) : (
-      <Muted>
-        Twins of a group library are run from a copy in your own library; this one cannot be run
-        from here.
-      </Muted>
+      <Muted>This twin's library is not one your workspace runs twins from.</Muted>
     );
   } else {
     body = (

@@ -57,9 +57,11 @@ export function scopeLabel(scope: string): string {
   return scope.startsWith('group:') ? scope.slice('group:'.length) : scope;
 }
 
-/** The runtime runs twins of the user's own and of the common library. */
+/** The runtime runs twins of the user's own, the common and their groups' libraries. */
 export function runScope(scope: string): RunScope | null {
-  return scope === 'private' || scope === 'common' ? scope : null;
+  return scope === 'private' || scope === 'common' || /^group:[a-z0-9][a-z0-9._-]{0,63}$/.test(scope)
+    ? (scope as RunScope)
+    : null;
 }
 
 /** "file:line field: message", as compilers print them; missing parts are left out. */
