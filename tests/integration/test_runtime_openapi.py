@@ -62,3 +62,47 @@ def test_runs_their_log_and_cancel_follow_the_document(api, alice):
         time.sleep(0.2)
     assert api("POST", f"runs/{slow['id']}/cancel").status_code == 202
     assert wait_run(alice["api"], alice["server"], slow["id"])["status"] == "cancelled"
+
+
+def test_live_runs_save_stop_and_snapshots_follow_the_document(api, alice):
+    write_dt(
+        alice["home"],
+        "spec-live",
+        ["import dtaas", "for tick in dtaas.ticks(0.05):\n    dtaas.record('x', tick, t=tick)"],
+    )
+    run = api("POST", "runs", json={"dt": "spec-live"}).json()
+    deadline = time.monotonic() + 60
+    while not (api("GET", f"runs/{run['id']}").json().get("live") or {}).get("tick"):
+        assert time.monotonic() < deadline
+        time.sleep(0.1)
+    first = api("POST", f"runs/{run['id']}/save", json={"label": "one"})
+    assert first.status_code == 201 and first.json()["live"] is True
+    second = api("POST", f"runs/{run['id']}/save", json={}).json()
+    assert api("POST", f"runs/{run['id']}/save", json={"label": ["x"]}).status_code == 400
+    assert api("POST", f"runs/{run['id']}/stop").status_code == 202
+    done = wait_run(alice["api"], alice["server"], run["id"])
+    assert done["status"] == "succeeded" and done["live"]["running"] is False
+    assert api("POST", f"runs/{run['id']}/stop").status_code == 409
+    assert api("POST", "runs/no-such-run/save", json={}).status_code == 404
+    listed = api("GET", "snapshots?dt=spec-live&limit=10").json()["snapshots"]
+    assert [s["id"] for s in listed] == [second["id"], first.json()["id"]]
+    assert api("GET", "snapshots?limit=x").status_code == 400
+    one = first.json()["id"]
+    assert api("GET", f"snapshots/{one}").json()["files"]
+    assert api("PATCH", f"snapshots/{one}", json={"label": "renamed"}).json()["label"] == "renamed"
+    assert api("PATCH", f"snapshots/{one}", json={}).status_code == 400
+    changes = api("GET", f"snapshots/{one}/diff?other={second['id']}").json()
+    assert "outputs/records/x.csv" in changes["files"]["changed"]
+    assert api("GET", f"snapshots/{one}/diff").status_code == 400
+    assert api("GET", "snapshots/not.an.id").status_code == 400
+    assert api("GET", "snapshots/20990101T000000000-abcdef").status_code == 404
+    assert api("POST", f"snapshots/{one}/respawn", json={"step": "analyze"}).status_code == 400
+    again = api("POST", f"snapshots/{one}/respawn", json={"timeout": 60})
+    assert again.status_code == 201 and again.json()["snapshot"] == one
+    while not (api("GET", f"runs/{again.json()['id']}").json().get("live") or {}).get("running"):
+        assert time.monotonic() < deadline + 60
+        time.sleep(0.1)
+    assert api("POST", f"runs/{again.json()['id']}/stop").status_code == 202
+    wait_run(alice["api"], alice["server"], again.json()["id"])
+    assert api("DELETE", f"snapshots/{one}").status_code == 204
+    assert api("GET", f"snapshots/{one}").status_code == 404
