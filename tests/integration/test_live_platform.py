@@ -156,6 +156,10 @@ def test_respawn_on_a_server_with_a_profile(hub: Hub, gail):
     record = wait(api, remote, lambda run: ticks_at_least(snapshot["tick"] + 2)(run) or ended(run))
     assert record["status"] == "running", record
     assert record["server"].startswith("run-") and record["snapshot"] == snapshot["id"]
+    # saved through the run that asked for the server: that server takes the snapshot
+    r = api.post(f"{remote}/save", json={"label": "on its own server"})
+    assert r.status_code == 201, r.text
+    assert r.json()["live"] and r.json()["tick"] >= snapshot["tick"] + 2
     # Stop goes on to the run on the server that runs it
     assert api.post(f"{remote}/stop").status_code == 202
     record = wait(api, remote, ended, timeout=120)

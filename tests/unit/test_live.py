@@ -355,3 +355,26 @@ def test_a_group_twin_runs_with_its_groups_assets_and_state_in_the_workspace(wor
     assert record.state_dir == "state/group-lab/station"
     assert (workspace / "state/group-lab/station/rate").read_text() == "5"
     assert not (groups / "lab" / "digital_twins" / "station" / "state").exists()
+
+
+def test_a_save_that_died_halfway_leaves_nothing_listed_and_is_cleared_at_restart(workspace):
+    import os
+    import time
+
+    manager = RunManager(workspace)
+    store = manager.snapshots.store
+    half = workspace / "snapshots" / "shadow" / ".staging-20260101T000000000-aaaaaa-123456"
+    half.mkdir(parents=True)
+    (half / "snapshot.json").write_text("{}")
+    blob = store.blobs.root / "ab" / ".staging-x"
+    blob.parent.mkdir(parents=True)
+    blob.write_bytes(b"half a blob")
+    fresh = workspace / "snapshots" / ".restore-20260101T000000000-bbbbbb-654321"
+    fresh.mkdir()
+    assert manager.snapshots.list() == []
+    old = time.time() - 7200
+    for path in (half, blob):
+        os.utime(path, (old, old))
+    manager.recover()
+    assert not half.exists() and not blob.exists()
+    assert fresh.exists()  # a restore may be in flight: too young to clear

@@ -32,7 +32,7 @@ from .context import CONTEXT_FILE, StepContext, declared_assets, state_dir
 from .engine import StepObserver, execute_step
 from .model import RunRecord, RunStatus, StepResult, new_run_id, utcnow
 from .outputs import ArchiveTooLarge, write_zip
-from .remote import RemoteRunner
+from .remote import RemoteError, RemoteRunner
 from .store import RunStore, open_log
 
 LIVE_POLL_S = 0.25
@@ -107,6 +107,7 @@ class RunControl:
     saves: list[dict[str, str]] = field(default_factory=list)
     pending: list[dict[str, str]] = field(default_factory=list)  # at the end of this step
     live_running: bool = False
+    remote: tuple[str, str] | None = None  # (server URL, run id there) of a profile run
 
 
 class LogStream:
@@ -174,9 +175,11 @@ class RunManager(LoggingConfigurable):
         self._environment: dict[str, Any] | None = None
 
     def recover(self) -> None:
-        """Fail the runs a previous process left behind."""
+        """Fail the runs a previous process left behind; clear its half-made snapshots."""
         for record in self.store.mark_interrupted(self.server_name, self.log):
             self.log.warning("run %s of %s was interrupted", record.id, record.dt)
+        for name in self.snapshots.store.clean_leftovers():
+            self.log.warning("removed %s, left by a save or a respawn that died", name)
 
     # --- requests -----------------------------------------------------------
 
@@ -399,11 +402,7 @@ class RunManager(LoggingConfigurable):
             return snapshot
         record = control.record
         if record.profile:
-            raise RequestError(
-                409,
-                f"run {run_id} runs on server {record.server}: save it there",
-                run=run_id,
-            )
+            return await self._save_remote(control, label)
         request = {"id": self.snapshots.new_id(), "label": label}
         if not control.live_running:
             control.pending.append(request)
@@ -586,6 +585,32 @@ class RunManager(LoggingConfigurable):
             control.observer = None
             stream.close()
 
+    async def _save_remote(self, control: RunControl, label: str) -> Snapshot | RunRecord:
+        """Save a run that runs on a server of its own: that server takes the snapshot
+        (the workspace is the same, so it is listed here too)."""
+        record = control.record
+        if control.remote is None:
+            raise RequestError(
+                409,
+                f"run {record.id} is still waiting for its server; save it later",
+                run=record.id,
+            )
+        url, remote_id = control.remote
+        try:
+            saved = await self.remote.save(url, remote_id, label)
+        except RemoteError as e:
+            raise RequestError(
+                502, f"the run's server could not save it: {e}", run=record.id
+            ) from None
+        if "run" not in saved:  # its step is not live: taken when the step ends
+            return record
+        snapshot = self.snapshots.get(saved["id"])
+        if snapshot.id not in record.snapshots:
+            record.snapshots.append(snapshot.id)
+            self.store.save(record)
+        self._note(record, f"saved snapshot {snapshot.id} on server {record.server}")
+        return snapshot
+
     def _after_stop(self, control: RunControl, index: int) -> None:
         """A stopped live step ended: the steps left are skipped, except terminate, which
         runs (added if the run did not name it and the twin has one)."""
@@ -711,6 +736,7 @@ class RunManager(LoggingConfigurable):
                 changed=lambda: self.store.save(record),
                 cancelled=lambda: control.cancel_requested,
                 stopping=lambda: record.stop_requested,
+                started=lambda url, remote_id: setattr(control, "remote", (url, remote_id)),
             )
         finally:
             stream.close()

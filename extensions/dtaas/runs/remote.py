@@ -133,6 +133,7 @@ class RemoteRunner(LoggingConfigurable):
         changed: Callable[[], None],
         cancelled: Callable[[], bool],
         stopping: Callable[[], bool] = lambda: False,
+        started: Callable[[str, str], None] = lambda url, remote_id: None,
     ) -> None:
         """Execute ``record`` remotely, updating it in place; ``folder`` is its local run folder."""
         server = f"run-{secrets.token_hex(4)}"
@@ -158,6 +159,7 @@ class RemoteRunner(LoggingConfigurable):
                     **({"snapshot": record.snapshot} if record.snapshot else {}),
                 },
             )
+            started(url, remote["id"])
             await self._follow(url, remote["id"], record, append_log, changed, cancelled, stopping)
             remote = await self._fetch("GET", f"{url}dtaas/api/runs/{remote['id']}")
             await self._gather(url, remote["dir"], folder)
@@ -165,6 +167,10 @@ class RemoteRunner(LoggingConfigurable):
         finally:
             await self.stop_server(server)
             append_log(f"server {server} stopped\n")
+
+    async def save(self, url: str, remote_id: str, label: str) -> dict[str, Any]:
+        """Ask the server that runs a run to save it: its snapshot, or its record (202)."""
+        return await self._fetch("POST", f"{url}dtaas/api/runs/{remote_id}/save", {"label": label})
 
     async def _follow(
         self, url, remote_id, record, append_log, changed, cancelled, stopping

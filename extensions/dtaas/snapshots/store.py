@@ -18,6 +18,7 @@ import os
 import secrets
 import shutil
 import stat
+import time
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -34,6 +35,7 @@ from .variables import Dumped
 BLOBS = ".blobs"
 MAX_RECORD_BYTES = 64 << 20
 MAX_LABEL = 200
+LEFTOVERS = (".staging-", ".restore-", ".deleted-")
 
 
 @dataclass
@@ -175,6 +177,37 @@ class SnapshotStore:
         keep = {f.sha256 for s in self.all() for f in s.files}
         keep |= {v.sha256 for s in self.all() for v in s.variables}
         return self.blobs.collect(keep)
+
+    def clean_leftovers(self, older_than_s: float = 3600) -> list[str]:
+        """Remove what saves, restores and deletes that died halfway left (staging folders,
+        half-written blobs), once older than any save in flight could be; their names."""
+        now = time.time()
+        removed = []
+        try:
+            root = self._root()
+        except (OSError, PathOutsideRoot):
+            return removed
+        folders = [root, *(root / d for d in self._dt_folders())]
+        folders += (
+            [Path(e.path) for e in os.scandir(self.blobs.root) if e.is_dir()]
+            if (self.blobs.root.is_dir())
+            else []
+        )
+        for folder in folders:
+            for entry in os.scandir(folder):
+                if not entry.name.startswith(LEFTOVERS):
+                    continue
+                try:
+                    if now - entry.stat(follow_symlinks=False).st_mtime < older_than_s:
+                        continue
+                    if entry.is_dir(follow_symlinks=False):
+                        shutil.rmtree(entry.path)
+                    else:
+                        os.unlink(entry.path)
+                except OSError:
+                    continue
+                removed.append(os.path.relpath(entry.path, self.workspace))
+        return removed
 
     # --- reading ------------------------------------------------------------------
 
