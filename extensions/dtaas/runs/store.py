@@ -15,7 +15,9 @@ import logging
 import os
 import re
 import stat
+from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 from asset_library.errors import dumps
 from asset_library.fsutil import PathOutsideRoot, confined, write_bytes_atomic
@@ -161,17 +163,9 @@ class RunStore:
     def _load(self, dt: str, run_id: str) -> RunRecord | None:
         """The record in ``runs/<dt>/<id>``, if it is a real file that names that folder."""
         try:
-            path = self._path(dt, run_id, RUN_FILE)
-            fd = os.open(path, os.O_RDONLY | os.O_NOFOLLOW)
-        except (OSError, PathOutsideRoot):
-            return None
-        try:
-            with os.fdopen(fd, "rb") as f:
-                if not stat.S_ISREG(os.fstat(f.fileno()).st_mode):
-                    return None
-                data = json.loads(f.read(MAX_RECORD_BYTES))
+            data = read_json_file(self._path(dt, run_id, RUN_FILE), MAX_RECORD_BYTES)
             record = RunRecord.from_dict(data)
-        except (OSError, ValueError, TypeError, RecursionError):
+        except (OSError, ValueError, TypeError, RecursionError, PathOutsideRoot):
             return None
         if record.id != run_id or record.dt != dt:
             return None  # a record copied or written elsewhere: not this folder's run
@@ -180,23 +174,10 @@ class RunStore:
 
     def _dt_folders(self, dt: str | None = None) -> list[str]:
         """The names of real folders under ``runs/`` (only ``dt`` if given)."""
-        try:
-            root = self._root()
-            entries = list(os.scandir(root))
-        except (OSError, PathOutsideRoot):
-            return []
-        return [
-            e.name
-            for e in entries
-            if (dt is None or e.name == dt) and NAME_RE.match(e.name) and is_real_dir(e)
-        ]
+        return real_folders(self._root, NAME_RE, dt)
 
     def _run_folders(self, dt: str) -> list[str]:
-        try:
-            entries = list(os.scandir(exact_path(self._root(), dt)))
-        except (OSError, PathOutsideRoot):
-            return []
-        return [e.name for e in entries if RUN_ID_RE.match(e.name) and is_real_dir(e)]
+        return real_folders(lambda: exact_path(self._root(), dt), RUN_ID_RE)
 
     def get(self, run_id: str) -> RunRecord | None:
         """Find a run by id in whichever DT's folder holds it."""
@@ -265,6 +246,31 @@ def exact_path(root: Path, *parts: str) -> Path:
     if path != root.joinpath(*parts):
         raise PathOutsideRoot(f"path {'/'.join(parts)!r} goes through a link")
     return path
+
+
+def read_json_file(path: Path, limit: int) -> Any:
+    """The JSON in a regular file (at most ``limit`` bytes read), never through a link and
+    never blocked by a FIFO put in its place; OSError or ValueError when it is neither."""
+    fd = os.open(path, os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK | os.O_CLOEXEC)
+    with os.fdopen(fd, "rb") as f:
+        if not stat.S_ISREG(os.fstat(f.fileno()).st_mode):
+            raise OSError(f"{path} is not a regular file")
+        return json.loads(f.read(limit))
+
+
+def real_folders(
+    root: Callable[[], Path], pattern: re.Pattern, only: str | None = None
+) -> list[str]:
+    """The names matching ``pattern`` of the real folders (not links) in ``root()``."""
+    try:
+        entries = list(os.scandir(root()))
+    except (OSError, PathOutsideRoot):
+        return []
+    return [
+        e.name
+        for e in entries
+        if (only is None or e.name == only) and pattern.match(e.name) and is_real_dir(e)
+    ]
 
 
 def is_real_dir(entry: os.DirEntry) -> bool:

@@ -13,7 +13,6 @@ a link is followed only inside the folder it is in.
 
 from __future__ import annotations
 
-import json
 import os
 import secrets
 import shutil
@@ -27,7 +26,7 @@ from asset_library.fsutil import PathOutsideRoot
 
 from ..digital_twins import NAME_RE, RequestError
 from ..runs.outputs import walk
-from ..runs.store import RUN_ID_RE, exact_path, is_real_dir
+from ..runs.store import RUN_ID_RE, exact_path, read_json_file, real_folders
 from .blobs import BlobMismatch, BlobStore
 from .model import OUTPUTS_PREFIX, SNAPSHOT_FILE, STATE_PREFIX, FileEntry, Snapshot, VariableEntry
 from .variables import Dumped
@@ -213,14 +212,9 @@ class SnapshotStore:
 
     def _load(self, dt: str, snapshot_id: str) -> Snapshot | None:
         try:
-            path = self._path(dt, snapshot_id, SNAPSHOT_FILE)
-            fd = os.open(path, os.O_RDONLY | os.O_NOFOLLOW)
-        except (OSError, PathOutsideRoot):
-            return None
-        try:
-            with os.fdopen(fd, "rb") as f:
-                snapshot = Snapshot.from_dict(json.loads(f.read(MAX_RECORD_BYTES)))
-        except (OSError, ValueError, TypeError, RecursionError):
+            data = read_json_file(self._path(dt, snapshot_id, SNAPSHOT_FILE), MAX_RECORD_BYTES)
+            snapshot = Snapshot.from_dict(data)
+        except (OSError, ValueError, TypeError, RecursionError, PathOutsideRoot):
             return None
         if snapshot.id != snapshot_id or snapshot.dt != dt:
             return None
@@ -228,15 +222,7 @@ class SnapshotStore:
         return snapshot
 
     def _dt_folders(self, dt: str | None = None) -> list[str]:
-        try:
-            entries = list(os.scandir(self._root()))
-        except (OSError, PathOutsideRoot):
-            return []
-        return [
-            e.name
-            for e in entries
-            if (dt is None or e.name == dt) and NAME_RE.match(e.name) and is_real_dir(e)
-        ]
+        return real_folders(self._root, NAME_RE, dt)
 
     def get(self, snapshot_id: str) -> Snapshot | None:
         if not isinstance(snapshot_id, str) or not RUN_ID_RE.match(snapshot_id):
@@ -249,13 +235,11 @@ class SnapshotStore:
 
     def all(self, dt: str | None = None, limit: int | None = None) -> list[Snapshot]:
         """Every snapshot, newest first, optionally of one twin."""
-        ids = []
-        for name in self._dt_folders(dt):
-            try:
-                entries = list(os.scandir(exact_path(self._root(), name)))
-            except (OSError, PathOutsideRoot):
-                continue
-            ids += [(e.name, name) for e in entries if RUN_ID_RE.match(e.name) and is_real_dir(e)]
+        ids = [
+            (snapshot_id, name)
+            for name in self._dt_folders(dt)
+            for snapshot_id in real_folders(lambda n=name: exact_path(self._root(), n), RUN_ID_RE)
+        ]
         found = []
         for snapshot_id, name in sorted(ids, reverse=True):
             if limit is not None and len(found) >= limit:
