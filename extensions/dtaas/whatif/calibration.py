@@ -217,7 +217,7 @@ def _numbers(frame: Any, column: str, file: str, allow_empty: bool) -> np.ndarra
     import pandas as pd
 
     text = frame[column].str.strip()
-    values = pd.to_numeric(text, errors="coerce").to_numpy(dtype=float)
+    values = pd.to_numeric(text, errors="coerce").to_numpy(dtype=float, copy=True)
     bad = ~np.isfinite(values)
     if allow_empty:
         empty = (text == "").to_numpy()
