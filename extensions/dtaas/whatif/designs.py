@@ -576,10 +576,10 @@ def _unit_points(design: Design, n: int, d: int, seed: int, problem: dict) -> np
     if design.kind == "saltelli":
         from SALib.sample import sobol as saltelli
 
-        return saltelli.sample(problem, n, calc_second_order=False, seed=seed)
+        return saltelli.sample(dict(problem), n, calc_second_order=False, seed=seed)
     from SALib.sample import morris
 
-    return morris.sample(problem, n, num_levels=MORRIS_LEVELS, seed=seed)
+    return morris.sample(dict(problem), n, num_levels=MORRIS_LEVELS, seed=seed)
 
 
 def generate_design(
