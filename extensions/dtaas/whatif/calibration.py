@@ -257,22 +257,6 @@ def read_series(records_dir: Path, names: list[str]) -> dict[str, Series]:
 # --- what is fitted -----------------------------------------------------------------------
 
 
-def _schema_bounds(prop: dict[str, Any]) -> tuple[float | None, float | None]:
-    """A numeric property's bounds from its schema; an exclusive one moved just inside.
-
-    Kept private here until ``dtaas.whatif.designs.ranges_from_schema`` exists to reuse.
-    """
-    lo = prop.get("minimum")
-    hi = prop.get("maximum")
-    ex_lo = prop.get("exclusiveMinimum")
-    ex_hi = prop.get("exclusiveMaximum")
-    if _number(ex_lo) and (lo is None or ex_lo >= lo):
-        lo = float(np.nextafter(ex_lo, math.inf))
-    if _number(ex_hi) and (hi is None or ex_hi <= hi):
-        hi = float(np.nextafter(ex_hi, -math.inf))
-    return (float(lo) if _number(lo) else None, float(hi) if _number(hi) else None)
-
-
 def _number(x: Any) -> bool:
     return isinstance(x, (int, float)) and not isinstance(x, bool) and math.isfinite(x)
 
@@ -280,16 +264,19 @@ def _number(x: Any) -> bool:
 def fit_setup(
     schema: dict[str, Any],
     fit_params: list[str],
-    ranges: Mapping[str, tuple[float, float]] | None = None,
+    ranges: Mapping[str, Any] | None = None,
     start: Mapping[str, float] | None = None,
 ) -> tuple[dict[str, tuple[float, float]], dict[str, float]]:
     """Bounds and starting values of the fitted parameters, from the twin's schema.
 
-    Each must be a ``number`` parameter of the schema. Its bounds are the schema's
-    (``minimum``/``maximum``, exclusive ones just inside), narrowed by ``ranges``, which
-    must stay within them; both ends must be finite. It starts at ``start``, else the
-    schema's default when that lies within the bounds, else the middle of the bounds.
+    Each must be a ``number`` parameter of the schema (an integer or a choice has no
+    derivative to follow). Its bounds are the schema's (exclusive ones moved just
+    inside), or ``ranges`` within them, as ``designs.ranges_from_schema`` gives a
+    sweep's; both ends must be finite. It starts at ``start``, else the schema's
+    default when that lies within the bounds, else the middle of the bounds.
     """
+    from .designs import ranges_from_schema
+
     ranges = dict(ranges or {})
     start = dict(start or {})
     props = schema.get("properties") if isinstance(schema, dict) else None
@@ -303,47 +290,26 @@ def fit_setup(
             raise RequestError(
                 400, f"{name!r} has a range or start but is not fitted", field="fit", parameter=name
             )
-    bounds: dict[str, tuple[float, float]] = {}
-    x0: dict[str, float] = {}
     for name in fit_params:
         prop = props.get(name) if isinstance(name, str) else None
         if not isinstance(prop, dict):
             raise RequestError(
-                400, f"{name!r} is not a parameter of the twin", field="fit", parameter=name
+                400, f"{name!r} is not a parameter of the twin", field="fit", parameter=str(name)
             )
-        if prop.get("type") != "number":
-            kind = prop.get("type", "untyped")
+        if prop.get("type") != "number" or "enum" in prop:
+            kind = "a choice" if "enum" in prop else prop.get("type", "untyped")
             raise RequestError(
                 400,
                 f"parameter {name!r} is {kind}; only number parameters can be fitted",
                 field="fit",
                 parameter=name,
             )
-        lo, hi = _schema_bounds(prop)
-        if name in ranges:
-            r_lo, r_hi = _pair(ranges[name], name)
-            if (lo is not None and r_lo < lo) or (hi is not None and r_hi > hi):
-                raise RequestError(
-                    400,
-                    f"range [{r_lo}, {r_hi}] of {name!r} is outside its schema's "
-                    f"[{lo if lo is not None else '-inf'}, {hi if hi is not None else 'inf'}]",
-                    field="ranges",
-                    parameter=name,
-                )
-            lo, hi = r_lo, r_hi
-        if lo is None or hi is None:
-            raise RequestError(
-                400,
-                f"parameter {name!r} has no {'lower' if lo is None else 'upper'} bound; "
-                "give it a range to fit it in",
-                field="ranges",
-                parameter=name,
-            )
-        if not lo < hi:
-            raise RequestError(
-                400, f"range of {name!r} is empty: [{lo}, {hi}]", field="ranges", parameter=name
-            )
-        bounds[name] = (lo, hi)
+    found = ranges_from_schema(schema, given={name: ranges.get(name) for name in fit_params})
+    bounds = {name: (float(found[name].low), float(found[name].high)) for name in fit_params}
+    x0: dict[str, float] = {}
+    for name in fit_params:
+        lo, hi = bounds[name]
+        default = props[name].get("default")
         if name in start:
             value = start[name]
             if not _number(value) or not lo <= value <= hi:
@@ -354,23 +320,11 @@ def fit_setup(
                     parameter=name,
                 )
             x0[name] = float(value)
-        elif _number(prop.get("default")) and lo <= prop["default"] <= hi:
-            x0[name] = float(prop["default"])
+        elif _number(default) and lo <= default <= hi:
+            x0[name] = float(default)
         else:
             x0[name] = 0.5 * (lo + hi)
     return bounds, x0
-
-
-def _pair(value: Any, name: str) -> tuple[float, float]:
-    if (
-        not isinstance(value, (list, tuple))
-        or len(value) != 2
-        or not all(_number(v) for v in value)
-    ):
-        raise RequestError(
-            400, f"range of {name!r} must be two finite numbers", field="ranges", parameter=name
-        )
-    return float(value[0]), float(value[1])
 
 
 # --- the fit ------------------------------------------------------------------------------
