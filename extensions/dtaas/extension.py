@@ -17,13 +17,15 @@ from asset_library.client import LibraryClient
 
 from .handlers import handlers
 from .runs.manager import RunManager
+from .whatif.backends import LocalBackend
+from .whatif.manager import SweepManager
 
 
 class DTaaSExtension(ExtensionApp):
     """Wires the run manager and the library client into the server."""
 
     name = "dtaas"
-    classes = [RunManager]
+    classes = [RunManager, SweepManager, LocalBackend]
 
     library_url = Unicode(config=True, help="The library service ($DTAAS_LIBRARY_URL).")
     library_token = Unicode(config=True, help="Token for the library ($DTAAS_LIBRARY_TOKEN).")
@@ -40,8 +42,11 @@ class DTaaSExtension(ExtensionApp):
         workspace = Path(self.serverapp.root_dir).resolve()
         manager = RunManager(workspace, parent=self, log=self.log)
         manager.recover()
+        sweeps = SweepManager(manager, parent=self, log=self.log)
+        sweeps.recover()
         self.settings.update(
             dtaas_run_manager=manager,
+            dtaas_sweep_manager=sweeps,
             dtaas_library_client=LibraryClient(self.library_url, self.library_token),
         )
         owner = os.environ.get("JUPYTERHUB_USER", "")
@@ -73,6 +78,7 @@ class DTaaSExtension(ExtensionApp):
 
     async def stop_extension(self) -> None:
         """End runs in flight as 'interrupted' so none stays 'running' after the server."""
+        self.settings["dtaas_sweep_manager"].shutdown()
         await self.settings["dtaas_run_manager"].shutdown()
 
 

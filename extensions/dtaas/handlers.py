@@ -372,9 +372,11 @@ class OpenAPIHandler(DTaaSHandler):
 
 def handlers() -> list[tuple[str, type]]:
     from .snapshots.handlers import handlers as snapshot_handlers
+    from .whatif.handlers import handlers as sweep_handlers
 
     return [
         *snapshot_handlers(),
+        *sweep_handlers(),
         (r"/dtaas/api/openapi.json", OpenAPIHandler),
         (r"/dtaas/api/library", LibraryProxyHandler),
         (r"/dtaas/api/library/(.+)", LibraryProxyHandler),

@@ -1,0 +1,171 @@
+"""Sweeps through the sweep manager with real warm kernels: results, isolation, failures, resume."""
+
+import asyncio
+import json
+
+import nbformat
+import pandas as pd
+import pytest
+import yaml
+
+from dtaas.digital_twins import RequestError
+from dtaas.runs.manager import RunManager
+from dtaas.whatif.manager import SweepManager
+from tests.msd import final_positions
+
+
+def go(coro):
+    return asyncio.run(coro)
+
+
+def write_param_twin(workspace, name, cells, records=None):
+    """A twin whose execute notebook has a papermill ``parameters`` cell (k = 1.0)."""
+    folder = workspace / "digital_twins" / name
+    (folder / "lifecycle").mkdir(parents=True)
+    nb = nbformat.v4.new_notebook()
+    nb.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3"}
+    nb.metadata["language_info"] = {"name": "python"}
+    params = nbformat.v4.new_code_cell("k = 1.0")
+    params.metadata["tags"] = ["parameters"]
+    nb.cells = [nbformat.v4.new_code_cell("import dtaas"), params]
+    nb.cells += [nbformat.v4.new_code_cell(c) for c in cells]
+    nbformat.write(nb, folder / "lifecycle" / "execute.ipynb")
+    manifest = {
+        "title": name,
+        "parameters": {
+            "type": "object",
+            "properties": {"k": {"type": "number", "minimum": 0, "maximum": 10, "default": 1}},
+        },
+        "lifecycle": {"execute": "lifecycle/execute.ipynb"},
+        "records": records or {"y": {}},
+    }
+    (folder / "dt.yaml").write_text(yaml.safe_dump(manifest))
+
+
+def sweep(workspace, body):
+    async def scenario():
+        manager = SweepManager(RunManager(workspace))
+        record = await manager.submit(body)
+        await manager.wait()
+        manager.shutdown()
+        return manager, manager.get(record.id)
+
+    return go(scenario())
+
+
+def test_a_sweep_of_the_example_matches_an_independent_solution_of_each_scenario(workspace):
+    manager, record = sweep(
+        workspace,
+        {
+            "dt": "mass-spring-damper",
+            "design": {"kind": "lhs", "n": 6, "seed": 3},
+            "ranges": {"m1": [0.5, 2.0], "k2": [5, 30]},
+            "parameters": {"n_points": 201},
+            "objectives": ["min:x1", "max:x2"],
+        },
+    )
+    assert record.status == "succeeded" and record.done == record.total == 6 and not record.failed
+    rows = manager.ranked(record)
+    assert len(rows) == 6
+    for row in rows:
+        x1, x2 = final_positions(row["parameters"])
+        assert row["status"] == "succeeded", row["error"]
+        assert row["recorded"]["x1"] == pytest.approx(x1, abs=1e-5)
+        assert row["recorded"]["x2"] == pytest.approx(x2, abs=1e-5)
+        assert row["parameters"]["n_points"] == 201 and 0.5 <= row["parameters"]["m1"] <= 2.0
+    assert {r["rank"] for r in rows} >= {1}
+    folder = workspace / record.dir
+    table = pd.read_parquet(folder / "results.parquet")
+    assert len(table) == 6 and len(pd.read_csv(folder / "results.csv")) == 6
+    analysis = json.loads((folder / "analysis.json").read_text())
+    assert set(analysis["front"]) == {r["scenario"] for r in rows if r["rank"] == 1}
+    assert not list(folder.glob("notebooks/*"))  # none failed: none kept
+
+
+def test_what_a_scenario_sets_is_never_seen_by_the_next_and_failures_are_kept(workspace):
+    write_param_twin(
+        workspace,
+        "leaky",
+        [
+            "seen = 'leak' in globals()\nleak = k",
+            "dtaas.record('y', k * 2)\ndtaas.record('seen', seen)",
+            "assert k < 8, f'k is {k}'",
+        ],
+        records={"y": {}, "seen": {}},
+    )
+    manager, record = sweep(
+        workspace,
+        {
+            "dt": "leaky",
+            "design": {"kind": "grid", "n": 11, "levels": 11},
+            "ranges": {"k": [0, 10]},
+        },
+    )
+    rows = manager.ranked(record)
+    assert record.status == "succeeded" and record.total == 11
+    assert all(r["recorded"]["seen"] is False for r in rows)  # a fresh namespace each time
+    assert [r["recorded"]["y"] for r in rows] == [2.0 * k for k in range(11)]
+    failed = [r for r in rows if r["status"] == "failed"]
+    assert [r["parameters"]["k"] for r in failed] == [8, 9, 10] and record.failed == 3
+    assert "AssertionError: k is 8" in failed[0]["error"]
+    kept = workspace / failed[0]["notebook"]
+    nb = nbformat.read(kept, as_version=4)
+    assert any(o.get("ename") == "AssertionError" for c in nb.cells for o in c.get("outputs", []))
+    assert any("injected-parameters" in c.metadata.get("tags", []) for c in nb.cells)
+
+
+def test_a_sweep_that_died_goes_on_with_the_scenarios_it_had_not_finished(workspace, tmp_path):
+    log = tmp_path / "ran.txt"
+    write_param_twin(
+        workspace, "counted", [f"open({str(log)!r}, 'a').write(f'{{k}}\\n')\ndtaas.record('y', k)"]
+    )
+    _, record = sweep(
+        workspace,
+        {"dt": "counted", "design": {"kind": "grid", "n": 6, "levels": 6}, "ranges": {"k": [0, 5]}},
+    )
+    folder = workspace / record.dir
+    lines = (folder / "scenarios.jsonl").read_text().splitlines()
+    # as if the server died after three scenarios, halfway through writing a fourth line
+    (folder / "scenarios.jsonl").write_text("\n".join(lines[:3]) + "\n" + lines[3][:20])
+    state = json.loads((folder / "sweep.json").read_text())
+    (folder / "sweep.json").write_text(json.dumps({**state, "status": "running"}))
+    done_before = sorted(json.loads(line)["scenario"] for line in lines[:3])
+    log.write_text("")
+
+    async def restart():
+        manager = SweepManager(RunManager(workspace))
+        manager.recover()
+        await asyncio.sleep(0.1)
+        await manager.wait()
+        manager.shutdown()
+        return manager, manager.get(record.id)
+
+    manager, again = go(restart())
+    assert again.status == "succeeded" and again.done == 6
+    ran = sorted(float(x) for x in log.read_text().split())
+    assert len(ran) == 3 and not set(ran) & {float(i) for i in done_before}
+    assert sorted(r["recorded"]["y"] for r in manager.ranked(again)) == [0, 1, 2, 3, 4, 5]
+
+
+@pytest.mark.parametrize(
+    ("body", "field"),
+    [
+        ({"ranges": {"nope": [0, 1]}}, "ranges"),
+        ({"ranges": {"k": [-5, 1]}}, "ranges"),
+        ({"ranges": {"k": [0, 1]}, "design": {"kind": "lhs", "n": 100000}}, "n"),
+        ({"ranges": {"k": [0, 1]}, "objectives": ["min:nothing"]}, "objectives"),
+        ({"ranges": {"k": [0, 1]}, "keep": "some"}, "keep"),
+        ({"ranges": {"k": [0, 1]}, "backend": "cloud"}, "backend"),
+        ({"ranges": {"k": [0, 1]}, "design": {"kind": "lhs", "n": 4, "constraint": "k >"}}, None),
+        ({"ranges": {"k": [0, 1]}, "step": "analyze"}, None),
+    ],
+)
+def test_bad_sweeps_are_refused_naming_the_field_and_nothing_is_written(workspace, body, field):
+    write_param_twin(workspace, "plain", ["dtaas.record('y', k)"])
+    manager = SweepManager(RunManager(workspace))
+    with pytest.raises(RequestError) as e:
+        go(manager.submit({"dt": "plain", **body}))
+    assert e.value.status == 400
+    if field:
+        assert e.value.fields.get("field") == field, e.value.fields
+    assert not list((workspace / "sweeps").glob("*/2*"))
