@@ -21,6 +21,7 @@ from scipy.optimize import curve_fit
 from asset_library.manifest import read_manifest
 from asset_library.validation import validate_manifest
 from dtaas.digital_twins import RequestError, find_dt, resolve_parameters
+from dtaas.runs.manager import RunManager
 from dtaas.whatif.calibration import (
     DataSpec,
     data_sha256,
@@ -33,6 +34,8 @@ from dtaas.whatif.calibration import (
     residual_plot,
 )
 from dtaas.whatif.derive import derive_twin
+from tests.msd import final_positions
+from tests.unit.test_runs import run_request
 
 EXAMPLES = Path(__file__).resolve().parents[2] / "examples"
 
@@ -512,6 +515,19 @@ def test_a_derived_twin_is_found_and_its_defaults_are_the_values(workspace):
     derive_twin(target, workspace / "digital_twins" / "msd-3", {"k2": 30.0}, {"source": "a"})
     again = read_manifest(workspace / "digital_twins/msd-3/dt.yaml").data["provenance"]
     assert again["source"] == "a" and again["derived_from"]["source"] == "common/digital_twins/x"
+
+
+def test_a_derived_twin_runs_with_its_new_defaults(workspace):
+    """It runs at once, and its result is the model's at the new values (odeint)."""
+    source = workspace / "common" / "digital_twins" / "mass-spring-damper"
+    values = {"k1": 14.0, "c1": 0.9, "t_end": 3.0}
+    derive_twin(source, workspace / "digital_twins" / "msd-fit", values, {"source": "common/x"})
+    record = run_request(RunManager(workspace), {"dt": "msd-fit", "steps": ["execute"]})
+    assert record.status == "succeeded", record.error
+    defaults = resolve_parameters(find_dt(workspace, "msd-fit"), {})
+    x1, x2 = final_positions(defaults)
+    assert record.recorded["x1"] == pytest.approx(x1, abs=1e-7)
+    assert record.recorded["x2"] == pytest.approx(x2, abs=1e-7)
 
 
 def test_derive_twin_refuses_an_existing_target_and_bad_values(library):

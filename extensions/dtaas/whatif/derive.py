@@ -28,6 +28,7 @@ from ..jsonsafe import dotted, non_finite, shorten
 
 CONFIGS_FOLDER = "configs"
 _COPY_BLOCK = 1 << 20
+SKIPPED = frozenset({"__pycache__"})  # made by Python from the copied sources, stale in a copy
 
 
 def _copy_tree(source: Path, target: Path) -> None:
@@ -41,7 +42,7 @@ def _copy_tree(source: Path, target: Path) -> None:
         src, dst, top = stack.pop()
         with os.scandir(src) as entries:
             for entry in entries:
-                if entry.name.startswith(".") or entry.is_symlink():
+                if entry.name.startswith(".") or entry.name in SKIPPED or entry.is_symlink():
                     continue
                 if top and entry.name == STATE_FOLDER:
                     continue
