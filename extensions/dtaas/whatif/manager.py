@@ -11,6 +11,8 @@ from __future__ import annotations
 
 import asyncio
 import math
+import os
+import threading
 import time
 from pathlib import Path
 from typing import Any
@@ -250,9 +252,13 @@ class SweepManager(LoggingConfigurable):
             started, last = time.monotonic(), [0.0]
             ran = [0]
 
+            rows = self.store.open_rows(record)
+            lock = threading.Lock()
+
             def done(result: ScenarioResult) -> None:  # in a worker thread
                 row = self._row(record, design, result)
-                self.store.append(record, row)
+                with lock:
+                    self.store.append(rows, row)
                 loop.call_soon_threadsafe(progress, result)
 
             def progress(result: ScenarioResult) -> None:
@@ -267,7 +273,12 @@ class SweepManager(LoggingConfigurable):
                     self.store.save(record)
 
             backend = self.backend(record.backend)
-            await in_daemon_thread(backend.run, job, todo, done)
+            try:
+                await in_daemon_thread(backend.run, job, todo, done)
+            finally:
+                with lock:
+                    os.fsync(rows.fileno())
+                    rows.close()
             await asyncio.sleep(0)  # the last progress callbacks
             cancelled = record.status == "cancelling"
             await asyncio.to_thread(self._finish, record, design)

@@ -15,7 +15,7 @@ import json
 import os
 from dataclasses import asdict, dataclass, field, fields
 from pathlib import Path
-from typing import Any
+from typing import IO, Any
 
 from asset_library.errors import dumps
 from asset_library.fsutil import PathOutsideRoot, write_bytes_atomic
@@ -112,14 +112,18 @@ class SweepStore:
     def design(self, record: SweepRecord) -> dict[str, Any]:
         return read_json_file(self.folder(record) / DESIGN_FILE, MAX_RECORD_BYTES)
 
-    def append(self, record: SweepRecord, row: dict[str, Any]) -> None:
-        """One finished scenario, on a line of its own, flushed to disk."""
+    def open_rows(self, record: SweepRecord) -> IO[str]:
+        """The scenarios file, for appending a line per finished scenario. Each line goes to
+        the operating system as it is written (a crashed server keeps it); the caller
+        syncs to disk once at the end (an fsync per scenario cost more than a scenario)."""
         path = self.folder(record) / SCENARIOS_FILE
         fd = os.open(path, os.O_WRONLY | os.O_APPEND | os.O_CREAT | os.O_NOFOLLOW, 0o644)
-        with os.fdopen(fd, "a", encoding="utf-8") as f:
-            f.write(dumps(row) + "\n")
-            f.flush()
-            os.fsync(f.fileno())
+        return os.fdopen(fd, "a", encoding="utf-8")
+
+    @staticmethod
+    def append(rows: IO[str], row: dict[str, Any]) -> None:
+        rows.write(dumps(row) + "\n")
+        rows.flush()
 
     def repair(self, record: SweepRecord) -> None:
         """End a line torn by a crash, so the next one appended starts a line of its own."""
