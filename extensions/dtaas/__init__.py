@@ -14,7 +14,23 @@ from .context import Context, NotInARun, asset, context
 from .record import RECORD_MIMETYPE, record
 
 __version__ = "0.1.0"
-__all__ = ["RECORD_MIMETYPE", "Context", "NotInARun", "asset", "context", "record", "ticks"]
+__all__ = [
+    "RECORD_MIMETYPE",
+    "Context",
+    "NotInARun",
+    "asset",
+    "context",
+    "record",
+    "ticks",
+    "twin",
+]
+
+
+def twin(name: str, scope: str | None = None):
+    """A twin to run and sweep from a notebook (see ``dtaas.notebook``)."""
+    from .notebook import twin as _twin
+
+    return _twin(name, scope)
 
 
 def ticks(period_s: float, limit: int | None = None):

@@ -28,6 +28,7 @@ import yaml
 
 from .cli_library import add_library_commands
 from .cli_snapshots import add_snapshot_commands
+from .cli_whatif import add_whatif_commands
 
 OK, FAILED, USAGE, UNREACHABLE, INTERRUPTED = 0, 1, 2, 3, 130
 TERMINAL = {"succeeded", "failed", "cancelled"}
@@ -465,6 +466,7 @@ def build_parser() -> Parser:
     cancel.set_defaults(func=cmd_cancel)
 
     add_snapshot_commands(sub, conn, positive_int, positive_seconds, parse_param)
+    add_whatif_commands(sub, conn, positive_int)
     add_library_commands(sub, conn)
     return parser
 
