@@ -160,6 +160,9 @@ def test_grid_takes_every_choice_and_distinct_integers():
     scenarios = generate(Design("grid", 1, levels=5), ranges, DEFAULTS, 1000)
     expected = list(itertools.product(["x", "y", "z"], [False, True], [1, 2, 3]))
     assert [(s["mode"], s["flag"], s["n"]) for s in scenarios] == expected
+    ranges = ranges_from_schema(SCHEMA, {"n": [1, 20]})
+    scenarios = generate(Design("grid", 1, levels=4), ranges, DEFAULTS, 1000)
+    assert [s["n"] for s in scenarios] == [round(v) for v in np.linspace(1, 20, 4)]
 
 
 # --- sampled designs -------------------------------------------------------------------------
@@ -370,6 +373,10 @@ def test_more_scenarios_than_allowed_are_refused():
     assert len(generate(Design("grid", 1, levels=10), ranges, {}, 100)) == 100
     huge = Design("random", MAX_DESIGN_POINTS + 1, constraint="a > 0.99")
     refused(lambda: generate(huge, ranges, {}, 100), "n")
+    # a grid's size is known before its levels are made
+    refused(lambda: generate(Design("grid", 1, levels=10**8), floats(a=(0, 1)), {}, 100), "n")
+    wide_int = {"k": ParameterRange("k", "int", low=0, high=3)}
+    assert len(generate(Design("grid", 1, levels=10**8), wide_int, {}, 4)) == 4
 
 
 def test_the_cap_counts_scenarios_after_the_constraint():
@@ -391,6 +398,8 @@ def test_nothing_to_vary_is_refused():
         ({"kind": "lhs", "n": 0}, "n"),
         ({"kind": "lhs", "n": True}, "n"),
         ({"kind": "lhs", "n": 2.5}, "n"),
+        ({"kind": "lhs", "n": 10**400}, "n"),
+        ({"kind": "grid", "n": 5, "levels": 10**10}, "levels"),
         ({"kind": "grid", "n": 5, "levels": 1}, "levels"),
         ({"kind": "lhs", "n": 5, "seed": -1}, "seed"),
         ({"kind": "lhs", "n": 5, "seed": "x"}, "seed"),

@@ -26,8 +26,10 @@ DESIGN_KINDS = ("grid", "random", "lhs", "sobol", "saltelli", "morris")
 # the designs whose analysis needs every row of the sampled matrix
 SENSITIVITY_DESIGNS = ("saltelli", "morris")
 MORRIS_LEVELS = 4
-# no design draws more points than this, constraint or not: filtering is not free
-MAX_DESIGN_POINTS = 1_000_000
+# a design with a constraint draws at most this many points (or the cap on scenarios, if
+# larger) to filter: filtering is not free
+MAX_DESIGN_POINTS = 250_000
+MAX_N = 10**9
 # exclusive bounds are moved inward by this much, relative to the bound's magnitude
 INWARD = 1e-9
 MAX_CONSTRAINT_CHARS = 2000
@@ -88,15 +90,25 @@ class ParameterRange:
             return (i + 0.5) / len(choices)
         return (float(value) - float(self.low)) / (float(self.high) - float(self.low))
 
+    def grid_size(self, levels: int) -> int:
+        """How many values ``grid(levels)`` gives, without making them."""
+        if self.kind in ("bool", "choice"):
+            return len(self.choices or [])
+        if self.kind == "int":  # spacing >= 1 keeps rounded levels distinct
+            return min(levels, int(self.high) - int(self.low) + 1)
+        return levels
+
     def grid(self, levels: int) -> list[Any]:
         """``levels`` evenly spaced values from low to high (distinct integers only), or
         every choice."""
         if self.kind in ("bool", "choice"):
             return list(self.choices or [])
+        if self.kind == "int" and levels > int(self.high) - int(self.low):
+            return list(range(int(self.low), int(self.high) + 1))  # every integer: as rounded
         points = np.linspace(float(self.low), float(self.high), levels)
         if self.kind == "float":
             return [float(v) for v in points]
-        return list(dict.fromkeys(int(round(v)) for v in points))
+        return [int(round(v)) for v in points]  # spacing >= 1: distinct once rounded
 
     def to_dict(self) -> dict[str, Any]:
         out: dict[str, Any] = {"name": self.name, "kind": self.kind}
@@ -482,8 +494,8 @@ class Design:
         for name, value, least in (("n", self.n, 1), ("levels", self.levels, 2)):
             if value is None and name == "levels":
                 continue
-            if not isinstance(value, int) or isinstance(value, bool) or value < least:
-                raise _error(f"{name} must be a whole number of at least {least}", name)
+            if not isinstance(value, int) or isinstance(value, bool) or not least <= value <= MAX_N:
+                raise _error(f"{name} must be a whole number from {least} to {MAX_N}", name)
         if self.seed is not None and (
             not isinstance(self.seed, int) or isinstance(self.seed, bool) or self.seed < 0
         ):
@@ -543,19 +555,21 @@ def _power_of_two(n: int) -> int:
     return 1 << max(n - 1, 0).bit_length()
 
 
-def _grid_levels(design: Design, ranges: list[ParameterRange]) -> list[list[Any]]:
-    levels = design.levels
-    if levels is None:
-        numeric = [r for r in ranges if r.kind in ("float", "int")]
-        fixed = math.prod(len(r.choices or []) for r in ranges if r.kind in ("bool", "choice"))
-        levels = max(2, round((design.n / fixed) ** (1 / len(numeric)))) if numeric else 2
-    return [r.grid(levels) for r in ranges]
+def _grid_levels(design: Design, ranges: list[ParameterRange]) -> int:
+    """Levels per numeric parameter: as given, or so that the grid has about n points."""
+    if design.levels is not None:
+        return design.levels
+    numeric = [r for r in ranges if r.kind in ("float", "int")]
+    fixed = math.prod(len(r.choices or []) for r in ranges if r.kind in ("bool", "choice"))
+    return max(2, round((design.n / fixed) ** (1 / len(numeric)))) if numeric else 2
 
 
-def _planned_size(design: Design, d: int, grid: list[list[Any]] | None) -> tuple[int, int]:
-    """(the design's n as used, the number of points it draws)."""
+def _planned_size(design: Design, ranges: list[ParameterRange]) -> tuple[int, int]:
+    """(the design's n as used, the number of points it draws), before drawing any."""
+    d = len(ranges)
     if design.kind == "grid":
-        return design.n, math.prod(len(g) for g in grid or [])
+        levels = _grid_levels(design, ranges)
+        return design.n, math.prod(r.grid_size(levels) for r in ranges)
     if design.kind in ("sobol", "saltelli"):
         n = _power_of_two(max(design.n, 2 if design.kind == "saltelli" else 1))
         return n, n * (d + 2) if design.kind == "saltelli" else n
@@ -602,14 +616,14 @@ def generate_design(
         if design.constraint
         else None
     )
-    grid = _grid_levels(design, params) if design.kind == "grid" else None
-    n, planned = _planned_size(design, d, grid)
-    if planned > MAX_DESIGN_POINTS or (constraint is None and planned > max_scenarios):
+    n, planned = _planned_size(design, params)
+    limit = max_scenarios if constraint is None else max(max_scenarios, MAX_DESIGN_POINTS)
+    if planned > limit:
+        what = "points to filter" if constraint is not None else "scenarios"
         raise _error(
-            f"the {design.kind} design has {planned} scenarios; at most "
-            f"{max_scenarios if planned <= MAX_DESIGN_POINTS else MAX_DESIGN_POINTS} are allowed",
-            "n",
+            f"the {design.kind} design has {planned} {what}; at most {limit} are allowed", "n"
         )
+    grid = [r.grid(_grid_levels(design, params)) for r in params] if design.kind == "grid" else None
     seed = design.seed
     if seed is None and design.kind != "grid":  # drawn here, so the sweep can be repeated
         seed = int(np.random.SeedSequence().entropy % (1 << 32))
