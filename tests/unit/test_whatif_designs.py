@@ -10,6 +10,7 @@ from scipy.stats import qmc
 from dtaas.digital_twins import RequestError
 from dtaas.whatif.designs import (
     MAX_DESIGN_POINTS,
+    ConstraintFailed,
     Design,
     ParameterRange,
     compile_constraint,
@@ -314,6 +315,12 @@ def test_the_constraint_evaluates_as_python_does(text):
 )
 def test_the_constraint_refuses_anything_else(text):
     refused(lambda: compile_constraint(text, ENV), "constraint")
+
+
+@pytest.mark.parametrize("text", ["'a' * 10 ** 10 == mode", "'%s' % k1 == mode", "mode + 1 > 0"])
+def test_the_constraint_does_no_arithmetic_on_text(text):
+    with pytest.raises(ConstraintFailed):
+        compile_constraint(text, ENV).evaluate(ENV)
 
 
 def test_an_unknown_name_in_the_constraint_is_named():

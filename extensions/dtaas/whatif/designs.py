@@ -314,13 +314,24 @@ def _power(a: Any, b: Any) -> float:
     return result
 
 
+def _numbers_only(op: Callable[[Any, Any], Any]) -> Callable[[Any, Any], Any]:
+    """Arithmetic on numbers alone: ``'a' * 10 ** 9`` or ``'%s' % x`` never runs."""
+
+    def apply(a: Any, b: Any) -> Any:
+        if not isinstance(a, (int, float)) or not isinstance(b, (int, float)):
+            raise TypeError(f"arithmetic on {type(a).__name__} and {type(b).__name__}")
+        return op(a, b)
+
+    return apply
+
+
 _BINARY: dict[type, Callable[[Any, Any], Any]] = {
-    ast.Add: operator.add,
-    ast.Sub: operator.sub,
-    ast.Mult: operator.mul,
-    ast.Div: operator.truediv,
-    ast.Mod: operator.mod,
-    ast.Pow: _power,
+    ast.Add: _numbers_only(operator.add),
+    ast.Sub: _numbers_only(operator.sub),
+    ast.Mult: _numbers_only(operator.mul),
+    ast.Div: _numbers_only(operator.truediv),
+    ast.Mod: _numbers_only(operator.mod),
+    ast.Pow: _numbers_only(_power),
 }
 _UNARY: dict[type, Callable[[Any], Any]] = {
     ast.USub: operator.neg,
