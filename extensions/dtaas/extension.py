@@ -18,6 +18,7 @@ from asset_library.client import LibraryClient
 from .handlers import handlers
 from .runs.manager import RunManager
 from .whatif.backends import LocalBackend
+from .whatif.calibrate import CalibrationManager
 from .whatif.manager import SweepManager
 
 
@@ -25,7 +26,7 @@ class DTaaSExtension(ExtensionApp):
     """Wires the run manager and the library client into the server."""
 
     name = "dtaas"
-    classes = [RunManager, SweepManager, LocalBackend]
+    classes = [RunManager, SweepManager, LocalBackend, CalibrationManager]
 
     library_url = Unicode(config=True, help="The library service ($DTAAS_LIBRARY_URL).")
     library_token = Unicode(config=True, help="Token for the library ($DTAAS_LIBRARY_TOKEN).")
@@ -44,9 +45,11 @@ class DTaaSExtension(ExtensionApp):
         manager.recover()
         sweeps = SweepManager(manager, parent=self, log=self.log)
         sweeps.recover()
+        calibrations = CalibrationManager(sweeps, parent=self, log=self.log)
         self.settings.update(
             dtaas_run_manager=manager,
             dtaas_sweep_manager=sweeps,
+            dtaas_calibration_manager=calibrations,
             dtaas_library_client=LibraryClient(self.library_url, self.library_token),
         )
         owner = os.environ.get("JUPYTERHUB_USER", "")

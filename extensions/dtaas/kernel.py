@@ -60,6 +60,14 @@ class _Live:
 _live = _Live()
 
 
+def _reset() -> None:
+    """A new scenario in a warm kernel: no tick, series or recorded value of the last one."""
+    global _live
+    _live.saves.join()
+    _live = _Live()
+    _recorded.clear()
+
+
 def _run_dir() -> Path:
     return context().run_dir
 

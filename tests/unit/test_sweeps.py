@@ -169,3 +169,142 @@ def test_bad_sweeps_are_refused_naming_the_field_and_nothing_is_written(workspac
     if field:
         assert e.value.fields.get("field") == field, e.value.fields
     assert not list((workspace / "sweeps").glob("*/2*"))
+
+
+def write_tank_twin(workspace):
+    """A first-order tank: level(t) = gain * (1 - exp(-t / tau)), recorded as a series."""
+    folder = workspace / "digital_twins" / "tank"
+    (folder / "lifecycle").mkdir(parents=True)
+    nb = nbformat.v4.new_notebook()
+    nb.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3"}
+    nb.metadata["language_info"] = {"name": "python"}
+    params = nbformat.v4.new_code_cell("gain = 1.0\ntau = 1.0")
+    params.metadata["tags"] = ["parameters"]
+    nb.cells = [
+        nbformat.v4.new_code_cell("import dtaas, math"),
+        params,
+        nbformat.v4.new_code_cell(
+            "for i in range(41):\n"
+            "    t = i * 0.25\n"
+            "    dtaas.record('level', gain * (1 - math.exp(-t / tau)), t=t)"
+        ),
+    ]
+    nbformat.write(nb, folder / "lifecycle" / "execute.ipynb")
+    manifest = {
+        "title": "Tank",
+        "parameters": {
+            "type": "object",
+            "properties": {
+                "gain": {"type": "number", "minimum": 0.1, "maximum": 10, "default": 1.0},
+                "tau": {"type": "number", "minimum": 0.1, "maximum": 20, "default": 1.0},
+            },
+        },
+        "lifecycle": {"execute": "lifecycle/execute.ipynb"},
+        "records": {"level": {"x-unit": "m"}},
+    }
+    (folder / "dt.yaml").write_text(yaml.safe_dump(manifest))
+    data = workspace / "data" / "tank-run.csv"
+    import math
+
+    rows = ["time,measured"] + [
+        f"{i * 0.5},{2.0 * (1 - math.exp(-(i * 0.5) / 3.0))}" for i in range(21)
+    ]
+    data.write_text("\n".join(rows) + "\n")
+
+
+def test_a_calibration_recovers_the_parameters_that_made_the_data_and_saves_them(workspace):
+    from dtaas.whatif.calibrate import CalibrationManager
+
+    write_tank_twin(workspace)
+
+    async def scenario():
+        sweeps = SweepManager(RunManager(workspace))
+        calibrations = CalibrationManager(sweeps)
+        record = await calibrations.submit(
+            {
+                "dt": "tank",
+                "data": "mine/data/tank-run.csv",
+                "time_column": "time",
+                "mapping": {"level": "measured"},
+                "fit": ["gain", "tau"],
+                "save_as": "fitted",
+            }
+        )
+        await calibrations.wait()
+        return calibrations, calibrations.get(record.id)
+
+    calibrations, record = go(scenario())
+    assert record.status == "succeeded", record.error
+    assert record.values["gain"] == pytest.approx(2.0, rel=0.01)
+    assert record.values["tau"] == pytest.approx(3.0, rel=0.01)
+    assert record.evaluations >= 3
+    report = calibrations.report(record)
+    assert report and (workspace / record.dir / "residuals.png").read_bytes()[:4] == b"\x89PNG"
+    config = yaml.safe_load((workspace / "digital_twins/tank/configs/fitted.yaml").read_text())
+    assert config["gain"] == pytest.approx(2.0, rel=0.01)
+
+
+@pytest.mark.parametrize(
+    ("change", "field"),
+    [
+        ({"mapping": {"level": "nope"}}, "mapping"),
+        ({"mapping": {"volume": "measured"}}, "mapping"),
+        ({"time_column": "when"}, "time_column"),
+        ({"fit": ["colour"]}, "fit"),
+        ({"data": "mine/data/missing.csv"}, "data"),
+    ],
+)
+def test_bad_calibrations_are_refused_naming_the_field(workspace, change, field):
+    from dtaas.whatif.calibrate import CalibrationManager
+
+    write_tank_twin(workspace)
+    calibrations = CalibrationManager(SweepManager(RunManager(workspace)))
+    body = {
+        "dt": "tank",
+        "data": "mine/data/tank-run.csv",
+        "time_column": "time",
+        "mapping": {"level": "measured"},
+        "fit": ["gain", "tau"],
+        **change,
+    }
+    with pytest.raises(RequestError) as e:
+        go(calibrations.submit(body))
+    assert e.value.status == 400 and e.value.fields.get("field") == field, e.value.fields
+    assert not list((workspace / "calibrations").glob("*/2*"))
+
+
+def test_a_scenario_becomes_a_configuration_and_a_new_twin_that_runs(workspace):
+    manager, record = sweep(
+        workspace,
+        {
+            "dt": "mass-spring-damper",
+            "design": {"kind": "random", "n": 3, "seed": 5},
+            "ranges": {"c1": [0.1, 2.0]},
+            "objectives": ["min:x1"],
+        },
+    )
+    _, row = manager.scenario(record.id, "1")
+    config = manager.save_config("mass-spring-damper", "common", row["parameters"], {"name": "s1"})
+    assert config.values["c1"] == row["parameters"]["c1"]
+    provenance = {"source": "common/digital_twins/mass-spring-damper", "sweep": record.id}
+    created = manager.new_twin(
+        "mass-spring-damper", "common", row["parameters"], provenance, {"name": "msd-tuned"}
+    )
+    assert created["scope"] == "private"
+    manifest = yaml.safe_load((workspace / "digital_twins/msd-tuned/dt.yaml").read_text())
+    assert manifest["parameters"]["properties"]["c1"]["default"] == row["parameters"]["c1"]
+    assert manifest["provenance"]["sweep"] == record.id
+
+    async def run_it():
+        runs = RunManager(workspace)
+        r = runs.submit({"dt": "msd-tuned"})
+        await runs.wait()
+        return runs.store.get(r.id)
+
+    ran = go(run_it())
+    assert ran.status == "succeeded" and ran.recorded["x1"] == pytest.approx(
+        row["recorded"]["x1"], abs=1e-9
+    )
+    with pytest.raises(RequestError) as e:
+        manager.scenario(record.id, "99")
+    assert e.value.status == 404

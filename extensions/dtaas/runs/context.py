@@ -50,27 +50,31 @@ def _library(workspace: Path, dt: DigitalTwin, scope_token: str) -> tuple[Path, 
 def declared_assets(workspace: Path, dt: DigitalTwin) -> dict[str, Path]:
     """Every declared asset's real path; 400 naming the first reference that is malformed,
     outside its library or missing. ``mine`` is the twin's own library."""
-    found: dict[str, Path] = {}
-    for ref in asset_refs(dt):
-        try:
-            parsed = parse_ref(ref)
-            libroot, prefix = _library(workspace, dt, parsed.scope)
-            path = confined(libroot, parsed.type, parsed.name)
-        except (ScopeError, PathOutsideRoot) as e:
-            raise RequestError(
-                400, f"asset {shorten(ref, 200)!r} of {dt.name!r}: {e}", dt=dt.name, field="assets"
-            ) from None
-        if not path.exists():
-            where = f"{prefix}{parsed.type}/{parsed.name}"
-            raise RequestError(
-                400,
-                f"asset {ref!r} that {dt.name!r} declares does not exist (no {where})",
-                dt=dt.name,
-                field="assets",
-                ref=ref,
-            )
-        found[ref] = path
-    return found
+    return {ref: resolve_asset(workspace, dt, ref, "assets") for ref in asset_refs(dt)}
+
+
+def resolve_asset(workspace: Path, dt: DigitalTwin, ref: Any, field: str) -> Path:
+    """An asset reference as the twin sees it (``mine`` is the twin's own library) to its
+    real path; 400 naming the reference, with ``field``, when it is malformed, leaves its
+    library or does not exist."""
+    try:
+        parsed = parse_ref(ref)
+        libroot, prefix = _library(workspace, dt, parsed.scope)
+        path = confined(libroot, parsed.type, parsed.name)
+    except (ScopeError, PathOutsideRoot) as e:
+        raise RequestError(
+            400, f"asset {shorten(ref, 200)!r} of {dt.name!r}: {e}", dt=dt.name, field=field
+        ) from None
+    if not path.exists():
+        where = f"{prefix}{parsed.type}/{parsed.name}"
+        raise RequestError(
+            400,
+            f"asset {ref!r} that {dt.name!r} names does not exist (no {where})",
+            dt=dt.name,
+            field=field,
+            ref=ref,
+        )
+    return path
 
 
 def state_dir(workspace: Path, dt: DigitalTwin) -> tuple[Path, str]:

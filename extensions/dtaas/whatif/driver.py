@@ -55,13 +55,16 @@ def run_scenario(
     shell = get_ipython()
     os.chdir(base)
     _clear(shell)
+    if "dtaas.kernel" in sys.modules:  # what the last scenario's live API kept
+        sys.modules["dtaas.kernel"]._reset()
     os.makedirs(folder, exist_ok=True)
     os.chdir(folder)
+    context = json.loads(context_json)
+    context["output_dir"] = folder  # where the scenario works and its series go
     with open(context_file, "w") as f:
-        f.write(context_json)
+        json.dump(context, f)
     os.environ["DTAAS_OUTPUT_DIR"] = folder
     os.environ["DTAAS_CONTEXT"] = context_file
-    context = json.loads(context_json)
     os.environ["DTAAS_RUN_ID"] = str(context.get("run_id", ""))
     os.environ["DTAAS_RUN_DIR"] = str(context.get("run_dir", folder))
     result: dict[str, Any] = {"status": "succeeded", "recorded": {}, "outputs": []}

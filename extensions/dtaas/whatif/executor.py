@@ -230,8 +230,12 @@ class Workers:
         context: dict[str, Any],
         keep: str,
         timeout: float | None,
+        collect: Callable[[Path], None] | None = None,
     ) -> ScenarioResult:
-        """One scenario on one kernel, in one request; a failure is a result, never raised."""
+        """One scenario on one kernel, in one request; a failure is a result, never raised.
+
+        ``collect`` reads the scenario's folder before it is cleared (a calibration reads
+        the series the step recorded there)."""
         started = time.monotonic()
         scenario_dir = folder / "scenarios" / str(index)
         result = ScenarioResult(index=index, status="succeeded", worker=kernel.number)
@@ -262,6 +266,8 @@ class Workers:
         except (ScenarioFailed, TimeoutError) as e:
             result.status, result.error = "failed", str(e)
         result.duration_s = round(time.monotonic() - started, 4)
+        if collect is not None and result.status == "succeeded":
+            collect(scenario_dir)
         wanted = keep == "all" or (keep == "failures" and result.status == "failed")
         if wanted:
             notebooks = folder / "notebooks"

@@ -20,7 +20,7 @@ from typing import Any
 from traitlets import Bool, Dict, Int, Type, Unicode
 from traitlets.config import LoggingConfigurable
 
-from ..digital_twins import DigitalTwin, RequestError, find_dt, resolve_parameters
+from ..digital_twins import NAME_RE, DigitalTwin, RequestError, find_dt, resolve_parameters
 from ..runs.context import StepContext, declared_assets, state_dir
 from ..runs.manager import in_daemon_thread
 from ..runs.model import new_run_id, utcnow
@@ -189,43 +189,55 @@ class SweepManager(LoggingConfigurable):
 
     # --- running -------------------------------------------------------------------
 
-    def _job(self, record: SweepRecord, dt: DigitalTwin) -> SweepJob:
-        folder = self.store.folder(record)
+    def job(
+        self,
+        dt: DigitalTwin,
+        step: str,
+        folder: Path,
+        run_id: str,
+        *,
+        config: str | None = None,
+        snapshot: str | None = None,
+        keep: str = "none",
+        timeout: float | None = None,
+        dt_hash: str = "",
+    ) -> SweepJob:
+        """What the scenarios of one step share: the twin's run context for its kernels
+        (the same for every sweep of the step, so warm kernels are reused) and for each
+        scenario's ``dtaas.context()``."""
         state, _ = state_dir(self.workspace, dt)
         kernels = folder.parent / ".kernels"
         kernels.mkdir(exist_ok=True)
         context = StepContext(
             dt=dt,
             workspace=self.workspace,
-            run_id=record.id,
+            run_id=run_id,
             run_dir=kernels,
             state_dir=state,
-            step=record.step,
+            step=step,
             parameters={},
-            config=record.config,
+            config=config,
             assets=declared_assets(self.workspace, dt),
-            snapshot=record.snapshot,
-            extra={"dt_hash": record.dt_hash, "sweep": record.id},
+            snapshot=snapshot,
+            extra={"dt_hash": dt_hash},
         )
         context.link_file_assets()
         scenario_context = context.to_dict()
-        scenario_context.update(run_id=record.id, run_dir=str(folder))
-        snapshot = self.runs.snapshots.get(record.snapshot) if record.snapshot else None
-        if snapshot is not None:
-            scenario_context["tick"] = snapshot.tick or 0
+        scenario_context.update(run_id=run_id, run_dir=str(folder))
+        found = self.runs.snapshots.get(snapshot) if snapshot else None
+        if found is not None:
+            scenario_context["tick"] = found.tick or 0
         prologue = (
-            f"import dtaas.kernel as _k\n_k._restore({record.snapshot!r})\ndel _k"
-            if record.snapshot
-            else ""
+            f"import dtaas.kernel as _k\n_k._restore({snapshot!r})\ndel _k" if snapshot else ""
         )
         return SweepJob(
-            notebook=dt.notebook(record.step),
+            notebook=dt.notebook(step),
             kernel_name=self.runs.kernel_name,
             env=context.environment(),
             folder=folder,
             context=scenario_context,
-            keep=record.keep,
-            timeout=record.timeout,
+            keep=keep,
+            timeout=timeout,
             prologue=prologue,
         )
 
@@ -237,7 +249,17 @@ class SweepManager(LoggingConfigurable):
         loop = asyncio.get_running_loop()
         try:
             dt = find_dt(self.workspace, record.dt, record.scope)
-            job = self._job(record, dt)
+            job = self.job(
+                dt,
+                record.step,
+                self.store.folder(record),
+                record.id,
+                config=record.config,
+                snapshot=record.snapshot,
+                keep=record.keep,
+                timeout=record.timeout,
+                dt_hash=record.dt_hash,
+            )
             self._jobs[record.id] = job
             await asyncio.to_thread(self.store.repair, record)
             finished = await asyncio.to_thread(self.store.rows, record)
@@ -355,6 +377,37 @@ class SweepManager(LoggingConfigurable):
                 continue
             analysis["sensitivity"][name] = found
         return analysis
+
+    # --- results into configurations and twins ------------------------------------------
+
+    def scenario(self, sweep_id: str, index: str) -> tuple[SweepRecord, dict[str, Any]]:
+        record = self.get(sweep_id)
+        rows = self.store.rows(record)
+        if not index.isdigit() or int(index) not in rows:
+            raise RequestError(
+                404, f"sweep {sweep_id} has no finished scenario {index!r}", field="scenario"
+            )
+        return record, rows[int(index)]
+
+    def save_config(self, dt_name: str, scope: str, values: dict[str, Any], body: dict) -> Any:
+        """The values as a named configuration of the twin (checked like any other)."""
+        dt = find_dt(self.workspace, dt_name, scope)
+        return self.runs.configs.put(dt, body.get("name"), values)
+
+    def new_twin(
+        self, dt_name: str, scope: str, values: dict[str, Any], provenance: dict, body: dict
+    ) -> dict[str, Any]:
+        """A copy of the twin in the user's library with ``values`` as its defaults."""
+        from .derive import derive_twin
+
+        name = body.get("name")
+        if not isinstance(name, str) or not NAME_RE.match(name):
+            raise RequestError(400, "name must be a digital twin name", field="name")
+        dt = find_dt(self.workspace, dt_name, scope)
+        target = self.workspace / "digital_twins" / name
+        derive_twin(dt.folder, target, values, provenance, title=body.get("title"))
+        created = find_dt(self.workspace, name, "private")
+        return {"name": created.name, "scope": created.scope, "path": created.path}
 
     def cancel(self, sweep_id: str) -> SweepRecord:
         record = self.get(sweep_id)
