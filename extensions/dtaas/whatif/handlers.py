@@ -154,8 +154,9 @@ class CalibrationPlotHandler(CalibrationsBase):
         path = self.calibrations.folder(record) / "residuals.png"
         if not path.is_file() or path.is_symlink():
             raise RequestError(404, f"calibration {calibration_id} has no plot yet")
-        self.set_header("Content-Type", "image/png")
-        self.finish(path.read_bytes())
+        self.set_header("X-Content-Type-Options", "nosniff")
+        self.write(path.read_bytes())
+        self.finish(set_content_type="image/png")
 
 
 class CalibrationConfigHandler(CalibrationsBase):
