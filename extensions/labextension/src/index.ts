@@ -52,6 +52,7 @@ namespace CommandIDs {
   export const search = 'dtaas:search';
   export const save = 'dtaas:save';
   export const respawn = 'dtaas:respawn';
+  export const sweep = 'dtaas:sweep';
 }
 
 const PALETTE_CATEGORY = 'Digital Twins';
@@ -375,6 +376,16 @@ const plugin: JupyterFrontEndPlugin<void> = {
         }
       }
     });
+    commands.addCommand(CommandIDs.sweep, {
+      label: args => (args.name ? `What-if Sweep of ${args.title || args.name}` : 'What-if Sweep'),
+      caption: 'Sweep scenarios of a digital twin on its What-if tab',
+      execute: async args => {
+        const key = keyFrom(args) ?? currentPage()?.content.model.key ?? (await pickTwin());
+        if (key) {
+          openPage(key, 'whatif');
+        }
+      }
+    });
     if (palette) {
       for (const command of [
         CommandIDs.open,
@@ -385,6 +396,7 @@ const plugin: JupyterFrontEndPlugin<void> = {
         CommandIDs.compare,
         CommandIDs.save,
         CommandIDs.respawn,
+        CommandIDs.sweep,
         CommandIDs.refresh
       ]) {
         palette.addItem({ command, category: PALETTE_CATEGORY });

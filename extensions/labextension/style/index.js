@@ -3,3 +3,4 @@ import './sidebar.css';
 import './page.css';
 import './runs.css';
 import './snapshots.css';
+import './whatif.css';

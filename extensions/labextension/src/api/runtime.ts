@@ -13,7 +13,10 @@ import type {
   RunScope,
   Snapshot,
   SnapshotDiff,
-  SnapshotSummary
+  SnapshotSummary,
+  Sweep,
+  SweepRequest,
+  SweepResults
 } from './types';
 
 /** One file a run wrote below its outputs folder (path relative to `outputs/`). */
@@ -151,4 +154,39 @@ export function outputsZipUrl(id: string): string {
 /** Jupyter server's own nbconvert export of an executed notebook, as an HTML download. */
 export function notebookHtmlUrl(path: string): string {
   return serverUrl('nbconvert/html', pathUrl(path)) + '?download=true';
+}
+
+function sweepEndpoint(id: string): string {
+  return `sweeps/${encodeURIComponent(id)}`;
+}
+
+/** Start a sweep of scenarios; a 400 names the field (and parameter) at fault. */
+export function startSweep(body: SweepRequest): Promise<Sweep> {
+  return sendJson<Sweep>('sweeps', 'POST', body);
+}
+
+/** Sweeps of one digital twin, newest first. */
+export async function fetchSweeps(dt: string, limit: number): Promise<Sweep[]> {
+  const body = await request<{ sweeps: Sweep[] }>(
+    `sweeps?dt=${encodeURIComponent(dt)}&limit=${limit}`
+  );
+  return body?.sweeps ?? [];
+}
+
+export function fetchSweep(id: string): Promise<Sweep> {
+  return request<Sweep>(sweepEndpoint(id));
+}
+
+/** The finished scenarios, ranked, and the analysis once the sweep ended. */
+export function fetchSweepResults(id: string): Promise<SweepResults> {
+  return request<SweepResults>(`${sweepEndpoint(id)}/results`);
+}
+
+export function cancelSweep(id: string): Promise<Sweep> {
+  return request<Sweep>(`${sweepEndpoint(id)}/cancel`, { method: 'POST' });
+}
+
+/** Go on with the scenarios an interrupted or cancelled sweep has not finished. */
+export function resumeSweep(id: string): Promise<Sweep> {
+  return request<Sweep>(`${sweepEndpoint(id)}/resume`, { method: 'POST' });
 }

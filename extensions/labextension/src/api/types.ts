@@ -30,6 +30,13 @@ export type SkippedVariable = RuntimeSchemas['SkippedVariable'];
 export type SnapshotChanges = RuntimeSchemas['Changes'];
 export type SnapshotDiff = RuntimeSchemas['SnapshotDiff'];
 export type RespawnRequest = RuntimeSchemas['RespawnRequest'];
+export type SweepRequest = RuntimeSchemas['SweepRequest'];
+export type Sweep = RuntimeSchemas['Sweep'];
+export type SweepStatus = Sweep['status'];
+export type DesignKind = NonNullable<SweepRequest['design']>['kind'];
+export type ScenarioRow = RuntimeSchemas['ScenarioRow'];
+export type SweepResults = RuntimeSchemas['SweepResults'];
+export type SweepAnalysis = NonNullable<SweepResults['analysis']>;
 export type LogChunk = JsonOf<RuntimePaths['/runs/{run}/log']['get']['responses'][200]>;
 
 export type AssetType = LibrarySchemas['Asset']['type'];

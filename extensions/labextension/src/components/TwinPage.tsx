@@ -11,10 +11,10 @@ import { useSignal } from './hooks';
 import { Overview } from './Overview';
 import { Runs } from './Runs';
 import { Snapshots } from './Snapshots';
+import { WhatIf } from './WhatIf';
 
-/** Tabs that the what-if and sharing features fill; empty frames until then. */
+/** Tabs that the sharing feature fills; empty frames until then. */
 const FRAMES: Partial<Record<TwinTab, string>> = {
-  whatif: 'What-if scenarios of this twin will be listed here.',
   sharing: 'Who has access to this twin will be shown here.'
 };
 
@@ -57,9 +57,16 @@ function PageBody(props: { page: TwinPage }): JSX.Element {
     body = <AssetPage model={model} context={context} />;
   } else if (tab === 'overview') {
     body = <Overview model={model} context={context} />;
-  } else if (tab === 'configure' || tab === 'runs' || tab === 'snapshots') {
+  } else if (
+    tab === 'configure' ||
+    tab === 'runs' ||
+    tab === 'snapshots' ||
+    tab === 'whatif'
+  ) {
     body = model.runs ? (
-      tab === 'configure' ? (
+      tab === 'whatif' ? (
+        <WhatIf model={model} context={context} />
+      ) : tab === 'configure' ? (
         <Configure model={model} runs={model.runs} context={context} />
       ) : tab === 'runs' ? (
         <Runs model={model} runs={model.runs} context={context} />

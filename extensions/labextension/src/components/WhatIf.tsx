@@ -1,0 +1,93 @@
+/**
+ * A twin's What-if tab: a sweep form over its parameters, its sweeps with live progress,
+ * and the selected sweep's ranked results, plots and sensitivity; a scenario picked in
+ * them opens its notebook or becomes a configuration.
+ */
+import { Button, refreshIcon } from '@jupyterlab/ui-components';
+import React, { useEffect, useMemo } from 'react';
+
+import { resultColumns } from '../domain/whatif';
+import { TwinModel } from '../models/twin';
+import { whatIfOf } from '../models/whatif';
+import { ErrorText, Muted } from './common';
+import { IDTaaSContext } from './context';
+import { useSignal } from './hooks';
+import { parameterUnitsOf, unitsOf } from './RunParts';
+import { WhatIfForm } from './WhatIfForm';
+import { WhatIfResults } from './WhatIfResults';
+import { WhatIfScenario } from './WhatIfScenario';
+import { SweepList, SweepProgress } from './WhatIfSweeps';
+
+export function WhatIf(props: { model: TwinModel; context: IDTaaSContext }): JSX.Element {
+  const { model: twin, context } = props;
+  const model = whatIfOf(twin, context.settings);
+  useSignal(model.changed);
+  useSignal(twin.changed);
+  useEffect(() => {
+    const watching = model.watch();
+    return () => watching.dispose();
+  }, [model]);
+
+  const info = twin.info;
+  const units = useMemo(() => unitsOf(info), [info]);
+  const parameterUnits = useMemo(() => parameterUnitsOf(info), [info]);
+  const sweep = model.selected;
+  const results = model.results;
+  const columns = useMemo(
+    () => (sweep && results ? resultColumns(sweep, results.rows, units, parameterUnits) : []),
+    [sweep, results, units, parameterUnits]
+  );
+  const picked = model.pickedRow;
+
+  return (
+    <div className="dtaas-whatif" data-dt={model.dt} data-scope={model.scope}>
+      <div className="dtaas-whatif-head">
+        <h3 className="dtaas-whatif-title">What-if</h3>
+        <span className="dtaas-spacer" />
+        <Button
+          className="dtaas-whatif-refresh"
+          minimal
+          title="Refresh"
+          aria-label="Refresh"
+          onClick={() => void model.refresh().catch(() => undefined)}
+        >
+          <refreshIcon.react tag="span" />
+        </Button>
+      </div>
+      <ErrorText text={twin.infoError} />
+      {info ? <WhatIfForm model={model} /> : twin.infoError ? null : <Muted>Loading…</Muted>}
+      <h4 className="dtaas-section-title">Sweeps</h4>
+      <ErrorText text={model.error} className="dtaas-whatif-error" />
+      {model.sweeps.length ? (
+        <SweepList model={model} />
+      ) : model.loaded ? (
+        <Muted className="dtaas-whatif-empty">No sweeps of this twin yet.</Muted>
+      ) : model.error ? null : (
+        <Muted>Loading…</Muted>
+      )}
+      {sweep ? <SweepProgress key={sweep.id} sweep={sweep} model={model} /> : null}
+      <ErrorText text={model.resultsError} className="dtaas-whatif-results-error" />
+      {sweep && results ? (
+        <WhatIfResults
+          key={sweep.id}
+          model={model}
+          sweep={sweep}
+          results={results}
+          columns={columns}
+          units={units}
+          rendermime={context.rendermime}
+        />
+      ) : null}
+      {sweep && picked ? (
+        <WhatIfScenario
+          model={model}
+          sweep={sweep}
+          row={picked}
+          units={units}
+          parameterUnits={parameterUnits}
+          context={context}
+        />
+      ) : null}
+    </div>
+  );
+}
