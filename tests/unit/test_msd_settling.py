@@ -7,12 +7,16 @@ via odeint, on the step's own sample times).
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import numpy as np
 import pytest
 from scipy.integrate import odeint
 
 from dtaas.runs.manager import RunManager
 from tests.unit.test_runs import run
+
+MEASUREMENT = Path(__file__).resolve().parents[2] / "examples" / "data" / "msd-measurement"
 
 
 def odeint_x1(p: dict, t: np.ndarray) -> np.ndarray:
@@ -71,3 +75,49 @@ def test_x1_series_is_the_trajectory_at_about_200_points(workspace):
     np.testing.assert_allclose(t, np.arange(201) * 0.05, atol=1e-12)
     np.testing.assert_allclose(x1, odeint_x1(record.parameters, t), atol=1e-6)
     assert record.recorded["x1"] == pytest.approx(x1[-1], abs=1e-12)
+
+
+def test_a_calibration_to_the_example_measurement_recovers_its_plant(workspace):
+    """The shipped measurement was made (by its own odeint script) with k1 = 12.5 and
+    c1 = 0.8; fitting the twin's x1 series to it from the defaults (10, 0.5) finds both."""
+    import asyncio
+    import shutil
+
+    from dtaas.whatif.calibrate import CalibrationManager
+    from dtaas.whatif.manager import SweepManager
+
+    shutil.copytree(MEASUREMENT, workspace / "common" / "data" / MEASUREMENT.name)
+    generator = _load(MEASUREMENT / "generate.py")
+    t, x1 = generator.experiment()  # the script still makes the file that is shipped
+    shipped = np.loadtxt(MEASUREMENT / "measurement.csv", delimiter=",", skiprows=1)
+    np.testing.assert_allclose(shipped[:, 0], t, atol=1e-9)
+    np.testing.assert_allclose(shipped[:, 1], x1, atol=1e-6)
+
+    async def scenario():
+        calibrations = CalibrationManager(SweepManager(RunManager(workspace)))
+        record = await calibrations.submit(
+            {
+                "dt": "mass-spring-damper",
+                "data": f"common/data/{MEASUREMENT.name}",
+                "time_column": "t_s",
+                "mapping": {"x1_t": "x1_m"},
+                "fit": ["c1", "k1"],
+                "ranges": {"c1": [0.05, 3.0], "k1": [2.0, 30.0]},
+            }
+        )
+        await calibrations.wait()
+        return calibrations.get(record.id)
+
+    record = asyncio.run(scenario())
+    assert record.status == "succeeded", record.error
+    assert record.values["k1"] == pytest.approx(generator.TRUE["k1"], rel=0.01)
+    assert record.values["c1"] == pytest.approx(generator.TRUE["c1"], rel=0.01)
+
+
+def _load(path):
+    import importlib.util
+
+    spec = importlib.util.spec_from_file_location("msd_measurement_generate", path)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
