@@ -308,3 +308,134 @@ def test_a_scenario_becomes_a_configuration_and_a_new_twin_that_runs(workspace):
     with pytest.raises(RequestError) as e:
         manager.scenario(record.id, "99")
     assert e.value.status == 404
+
+
+def test_the_dask_backend_gives_the_same_results_as_the_local_one(workspace):
+    body = {
+        "dt": "mass-spring-damper",
+        "design": {"kind": "sobol", "n": 8, "seed": 4},
+        "ranges": {"k1": [5, 20], "c2": [0.1, 1.0]},
+        "parameters": {"n_points": 201},
+    }
+
+    async def both():
+        manager = SweepManager(RunManager(workspace))
+        try:
+            local = await manager.submit(body)
+            await manager.wait()
+            dask = await manager.submit({**body, "backend": "dask"})
+            await manager.wait()
+            return manager, manager.get(local.id), manager.get(dask.id)
+        finally:
+            manager.shutdown()
+
+    manager, local, dask = go(both())
+    assert local.status == dask.status == "succeeded" and dask.done == dask.total == 8
+    a, b = manager.ranked(local), manager.ranked(dask)
+    assert [r["parameters"] for r in a] == [r["parameters"] for r in b]
+    assert [r["recorded"] for r in a] == [r["recorded"] for r in b]
+    assert {r["status"] for r in b} == {"succeeded"}
+
+
+def test_a_saltelli_sweep_gives_sobol_indices_of_a_known_function(workspace):
+    write_param_twin(
+        workspace,
+        "linear",
+        ["b = 0.5", "dtaas.record('y', 3 * k + 0 * b)"],
+    )
+    manager, record = sweep(
+        workspace,
+        {
+            "dt": "linear",
+            "design": {"kind": "saltelli", "n": 16, "seed": 1},
+            "ranges": {"k": [0, 1]},
+            "objectives": ["max:y"],
+            "keep": "none",
+        },
+    )
+    assert record.status == "succeeded" and record.total == 16 * 3
+    analysis = json.loads((workspace / record.dir / "analysis.json").read_text())
+    (row,) = analysis["sensitivity"]["y"]
+    # y depends on k alone: all of its variance is k's
+    assert row["parameter"] == "k" and row["S1"] == pytest.approx(1.0, abs=0.05)
+    assert row["ST"] == pytest.approx(1.0, abs=0.05)
+
+
+def test_a_sweep_can_be_cancelled_and_keeps_what_it_finished(workspace):
+    write_param_twin(workspace, "slow", ["import time\ntime.sleep(0.3)\ndtaas.record('y', k)"])
+
+    async def scenario():
+        manager = SweepManager(RunManager(workspace))
+        record = await manager.submit(
+            {"dt": "slow", "design": {"kind": "random", "n": 40}, "ranges": {"k": [0, 1]}}
+        )
+        while manager.get(record.id).done < 3:
+            await asyncio.sleep(0.05)
+        manager.cancel(record.id)
+        await manager.wait()
+        manager.shutdown()
+        return manager, manager.get(record.id)
+
+    manager, record = go(scenario())
+    assert record.status == "cancelled" and 3 <= record.done < 40
+    rows = manager.ranked(record)
+    assert all(r["status"] in ("succeeded", "cancelled") for r in rows)
+    assert sum(r["status"] == "succeeded" for r in rows) >= 3
+
+
+def test_every_scenario_of_a_sweep_can_start_from_a_snapshot(workspace):
+    write_param_twin(
+        workspace,
+        "forked",
+        ["base = globals().get('base', 0)\ndtaas.record('y', base + k)"],
+    )
+
+    async def scenario():
+        runs = RunManager(workspace)
+        cells = "import dtaas\nbase = 100"
+        from tests.dts import write_steps
+
+        write_steps(workspace, "forked-seed", {"execute": [cells]}, title="seed")
+        r = runs.submit({"dt": "forked-seed", "save_after": ["execute"]})
+        await runs.wait()
+        snapshot = runs.snapshots.get(runs.store.get(r.id).snapshots[0])
+        # the sweep's twin must be the snapshot's: fork the seed twin's saved state
+        snapshot.dt = "forked"
+        manager = SweepManager(runs)
+        store = runs.snapshots.store
+        snapshot.id = "20260101T000000000-f0f0f0"
+        store.write(snapshot)
+        record = await manager.submit(
+            {
+                "dt": "forked",
+                "design": {"kind": "grid", "n": 3, "levels": 3},
+                "ranges": {"k": [0, 2]},
+                "snapshot": snapshot.id,
+            }
+        )
+        await manager.wait()
+        manager.shutdown()
+        return manager, manager.get(record.id)
+
+    manager, record = go(scenario())
+    assert record.status == "succeeded"
+    assert [r["recorded"]["y"] for r in manager.ranked(record)] == [100, 101, 102]
+
+
+def test_a_scenario_past_its_timeout_fails_and_the_next_ones_run(workspace):
+    write_param_twin(
+        workspace, "stuck", ["import time\nif k > 0.5:\n    time.sleep(60)\ndtaas.record('y', k)"]
+    )
+    manager, record = sweep(
+        workspace,
+        {
+            "dt": "stuck",
+            "design": {"kind": "grid", "n": 4, "levels": 4},
+            "ranges": {"k": [0, 1]},
+            "timeout": 2,
+        },
+    )
+    rows = manager.ranked(record)
+    assert record.status == "succeeded" and len(rows) == 4
+    assert [r["status"] for r in rows] == ["succeeded", "succeeded", "failed", "failed"]
+    assert "longer than 2 s" in rows[2]["error"]

@@ -130,7 +130,6 @@ class WarmKernel:
             try:
                 msg = self.kc.get_iopub_msg(timeout=wait)
             except queue.Empty:
-                self.km.interrupt_kernel()
                 raise TimeoutError(f"the scenario ran longer than {timeout:g} s") from None
             if msg["parent_header"].get("msg_id") != msg_id:
                 continue
@@ -155,8 +154,13 @@ class WarmKernel:
             reply = self.kc.get_shell_msg(timeout=60)
         return outputs, reply["content"]
 
-    def interrupt(self) -> None:
-        self.km.interrupt_kernel()
+    def restart(self, warm: str) -> None:
+        """A new kernel process in place of one stuck in a scenario, warmed again.
+
+        (An interrupt can land while the kernel reads its request and lose the reply.)"""
+        self.km.restart_kernel(now=True)
+        self.kc.wait_for_ready(timeout=60)
+        self.execute(warm, silent=True)
 
     def stop(self) -> None:
         try:
@@ -192,8 +196,7 @@ class Workers:
         def one(number: int) -> None:
             try:
                 kernel = WarmKernel(number, self.program.kernel_name, self.env, self.cwd)
-                warm = "import dtaas.whatif.driver\n" + self.program.imports()
-                _, reply = kernel.execute(warm, silent=True)
+                _, reply = kernel.execute(self.warm_code, silent=True)
                 if reply.get("status") != "ok":  # the scenarios will say which import fails
                     kernel.execute("import dtaas.whatif.driver", silent=True)
                 self.kernels.append(kernel)
@@ -208,14 +211,17 @@ class Workers:
         if errors and not self.kernels:
             raise RuntimeError(f"no worker kernel started: {errors[0]}")
 
+    @property
+    def warm_code(self) -> str:
+        return "import dtaas.whatif.driver\n" + self.program.imports()
+
     def reset(self) -> None:
         """Ready for another sweep."""
         self._cancel.clear()
 
     def cancel(self) -> None:
+        """No scenario starts after this; those running end (each within its timeout)."""
         self._cancel.set()
-        for kernel in self.kernels:
-            kernel.interrupt()
 
     @property
     def cancelled(self) -> bool:
@@ -263,7 +269,10 @@ class Workers:
             result.traceback = ANSI.sub("", found.get("traceback") or "") or None
             if result.status == "interrupted":
                 result.status = "cancelled" if self.cancelled else "failed"
-        except (ScenarioFailed, TimeoutError) as e:
+        except TimeoutError as e:
+            result.status, result.error = "failed", str(e)
+            kernel.restart(self.warm_code)
+        except ScenarioFailed as e:
             result.status, result.error = "failed", str(e)
         result.duration_s = round(time.monotonic() - started, 4)
         if collect is not None and result.status == "succeeded":

@@ -48,7 +48,9 @@ class SweepManager(LoggingConfigurable):
         LocalBackend, klass=SweepBackend, config=True, help="The default backend (local)."
     )
     extra_backends = Dict(
-        config=True, help="Other backends by name, as import strings (dask: DaskBackend)."
+        {"dask": "dtaas.whatif.dask_backend.DaskBackend"},
+        config=True,
+        help="Other backends by name, as import strings, started on first use.",
     )
     resume_on_start = Bool(
         True, config=True, help="Go on with the sweeps a previous process left running."
