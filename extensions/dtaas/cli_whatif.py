@@ -147,6 +147,47 @@ def cmd_sweeps(client, args: argparse.Namespace) -> int:
     return OK
 
 
+def cmd_calibrate(client, args: argparse.Namespace) -> int:
+    from .cli import quote
+
+    mapping = {}
+    for item in args.map or []:
+        series, sep, column = item.partition("=")
+        if not sep or not series or not column:
+            raise argparse.ArgumentTypeError(f"--map takes SERIES=COLUMN, got {item!r}")
+        mapping[series] = column
+    body: dict[str, Any] = {
+        "dt": args.dt,
+        "data": args.data,
+        "fit": [p.strip() for p in args.fit.split(",") if p.strip()],
+        "mapping": mapping,
+        "time_column": args.time_column,
+    }
+    for key in ("step", "scope", "config", "save_as"):
+        if getattr(args, key) is not None:
+            body[key] = getattr(args, key)
+    record = client.call("POST", "calibrations", body)
+    print(f"calibration {record['id']} of {record['dt']}", file=sys.stderr)
+    last = -1
+    while record["status"] in ("queued", "running"):
+        time.sleep(POLL_S)
+        record = client.call("GET", f"calibrations/{quote(record['id'])}")
+        if record.get("evaluations") != last:
+            last = record.get("evaluations")
+            print(f"{last} simulations", file=sys.stderr, flush=True)
+    if record["status"] != "succeeded":
+        print(f"calibration {record['id']} failed: {record.get('error')}")
+        return FAILED
+    for name, value in (record.get("values") or {}).items():
+        err = (record.get("std_errors") or {}).get(name)
+        print(f"{name} = {value:.6g}" + (f" ± {err:.2g}" if err is not None else ""))
+    for series, q in ((record.get("report") or {}).get("series") or {}).items():
+        r2 = q.get("r2")
+        print(f"{series}: rmse {q.get('rmse'):.3g}" + (f", R² {r2:.4f}" if r2 is not None else ""))
+    print(f"report and residual plot in {record['dir']}/")
+    return OK
+
+
 def add_whatif_commands(sub, conn: argparse.ArgumentParser, positive_int) -> None:
     sweep = sub.add_parser("sweep", parents=[conn], help="run scenarios of a digital twin")
     sweep.add_argument("dt", metavar="DT")
@@ -189,6 +230,26 @@ def add_whatif_commands(sub, conn: argparse.ArgumentParser, positive_int) -> Non
     sweep.add_argument("--top", type=positive_int, default=10, help="rows shown (default 10)")
     sweep.add_argument("--follow", action="store_true", help="show progress, then the results")
     sweep.set_defaults(func=cmd_sweep)
+
+    calibrate = sub.add_parser(
+        "calibrate", parents=[conn], help="fit parameters of a digital twin to measured data"
+    )
+    calibrate.add_argument("dt", metavar="DT")
+    calibrate.add_argument("--data", required=True, help="a data asset, e.g. mine/data/run7.csv")
+    calibrate.add_argument("--fit", required=True, help="parameters to fit, comma-separated")
+    calibrate.add_argument(
+        "--map",
+        action="append",
+        metavar="SERIES=COLUMN",
+        required=True,
+        help="a recorded time series and the data column it is fitted to (repeatable)",
+    )
+    calibrate.add_argument("--time-column", dest="time_column", default="t")
+    calibrate.add_argument("--step", help="the step that simulates (default execute)")
+    calibrate.add_argument("--scope", help="private, common or group:NAME")
+    calibrate.add_argument("--config", help="start from a named configuration")
+    calibrate.add_argument("--save-as", dest="save_as", help="save the fit as this configuration")
+    calibrate.set_defaults(func=cmd_calibrate)
 
     sweeps = sub.add_parser("sweeps", parents=[conn], help="list sweeps, newest first")
     sweeps.add_argument("--dt", help="only sweeps of this digital twin")

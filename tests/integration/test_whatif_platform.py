@@ -113,6 +113,38 @@ def test_a_calibration_over_the_api_recovers_the_parameters_and_makes_a_twin(api
     assert made.status_code == 201, made.text
     bad = api("POST", "calibrations", json={**body, "mapping": {"level": "nope"}})
     assert bad.status_code == 400 and bad.json()["field"] == "mapping"
+    cli = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "dtaas.cli",
+            "calibrate",
+            "tank",
+            "--data",
+            "mine/data/tank-run.csv",
+            "--fit",
+            "gain,tau",
+            "--map",
+            "level=measured",
+            "--time-column",
+            "time",
+            "--save-as",
+            "from-cli",
+            "--url",
+            ida["server"],
+            "--token",
+            ida["token"],
+        ],  # fmt: skip
+        capture_output=True,
+        text=True,
+        timeout=240,
+    )
+    assert cli.returncode == 0, cli.stdout + cli.stderr
+    fitted = dict(line.split(" = ") for line in cli.stdout.splitlines() if " = " in line)
+    assert float(fitted["gain"].split()[0]) == pytest.approx(2.0, rel=0.01)
+    assert "level: rmse" in cli.stdout and "simulations" in cli.stderr
+    config = api("GET", "dts/private/tank/configs/from-cli").json()
+    assert config["values"]["tau"] == pytest.approx(3.0, rel=0.01)
 
 
 def test_the_cli_sweeps_with_a_progress_line_and_prints_the_ranked_table(ida):
