@@ -131,6 +131,12 @@ class Twin:
             record=record,
         )
 
+    def explore(self, step: str = "execute") -> Any:
+        """Sliders from the schema; each change re-runs the twin, plotted against the defaults."""
+        from .widgets import Explorer
+
+        return Explorer(self, step)
+
     def sweep(
         self,
         ranges: dict[str, Any],

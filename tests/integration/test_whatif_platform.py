@@ -224,3 +224,30 @@ def test_a_notebook_runs_and_sweeps_a_twin_through_dtaas_twin(api, ida):
 def _msd_defaults(api) -> dict:
     schema = api("GET", f"dts/common/{MSD}").json()["parameters"]["properties"]
     return {k: v["default"] for k, v in schema.items() if k != "m1"}
+
+
+def test_explore_widgets_come_from_the_schema_and_rerun_the_twin(api, ida):
+    write_dt(
+        ida["home"],
+        "explorer",
+        [
+            "import dtaas\nex = dtaas.twin('mass-spring-damper', 'common').explore()",
+            "c1 = ex.controls['c1']\n"
+            "dtaas.record('c1_range', [c1.min, c1.max, c1.value, c1.description])\n"
+            "dtaas.record('baseline_x1', ex.baseline['x1'])",
+            "c1.value = 1.5\nchanged = ex.update()\ndtaas.record('x1', changed['x1'])",
+        ],
+    )
+    run = api("POST", "runs", json={"dt": "explorer", "timeout": 240}).json()
+    done = wait_run(ida["api"], ida["server"], run["id"], timeout=300)
+    assert done["status"] == "succeeded", done["error"]
+    schema = api("GET", f"dts/common/{MSD}").json()["parameters"]["properties"]
+    low, high, value, label = done["recorded"]["c1_range"]
+    # c1 has a minimum and no maximum: the slider goes to four times the default
+    assert (low, value) == (schema["c1"]["minimum"], schema["c1"]["default"])
+    assert high == pytest.approx(4 * schema["c1"]["default"])
+    assert label == "c1 [N s/m]"
+    defaults = {k: v["default"] for k, v in schema.items()}
+    assert done["recorded"]["baseline_x1"] == pytest.approx(final_positions(defaults)[0], abs=1e-5)
+    x1, _ = final_positions({**defaults, "c1": 1.5})
+    assert done["recorded"]["x1"] == pytest.approx(x1, abs=1e-5)

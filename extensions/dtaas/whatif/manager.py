@@ -25,7 +25,7 @@ from ..runs.context import StepContext, declared_assets, state_dir
 from ..runs.manager import in_daemon_thread
 from ..runs.model import new_run_id, utcnow
 from .backends import LocalBackend, SweepBackend, SweepJob
-from .designs import Design, generate_design, ranges_from_schema
+from .designs import Design, DesignResult, generate_design, ranges_from_schema
 from .executor import KEEP, ScenarioResult
 from .ranking import check_objectives, parse_constraint, parse_objective, rank_rows
 from .sweeps import SweepRecord, SweepStore
@@ -33,7 +33,7 @@ from .sweeps import SweepRecord, SweepStore
 PROGRESS_WRITE_S = 0.25
 FIELDS = {
     "dt", "scope", "step", "design", "ranges", "parameters", "config", "objectives",
-    "constraints", "weights", "keep", "backend", "snapshot", "timeout",
+    "constraints", "weights", "keep", "backend", "snapshot", "timeout", "scenarios",
 }  # fmt: skip
 
 
@@ -119,21 +119,28 @@ class SweepManager(LoggingConfigurable):
         if given is not None and not isinstance(given, dict):
             raise RequestError(400, "parameters must be an object", field="parameters")
         base = resolve_parameters(dt, {**values, **(given or {})})
-        ranges = ranges_from_schema(dt.parameter_schema, body.get("ranges"))
-        fixed = set(ranges) & set(given or {})
-        if fixed:
-            name = sorted(fixed)[0]
-            raise RequestError(
-                400, f"{name!r} is both fixed and varied", field="parameters", parameter=name
-            )
-        design = Design.from_dict(body.get("design") or {"kind": "lhs", "n": 20})
-        made = generate_design(design, ranges, base, self.max_scenarios)
+        if body.get("scenarios") is not None:  # scenarios the user brings
+            made, design, ranges = self._given(body["scenarios"], base), None, {}
+        else:
+            ranges = ranges_from_schema(dt.parameter_schema, body.get("ranges"))
+            fixed = set(ranges) & set(given or {})
+            if fixed:
+                name = sorted(fixed)[0]
+                raise RequestError(
+                    400, f"{name!r} is both fixed and varied", field="parameters", parameter=name
+                )
+            design = Design.from_dict(body.get("design") or {"kind": "lhs", "n": 20})
+            made = generate_design(design, ranges, base, self.max_scenarios)
+        field = "scenarios" if design is None else "ranges"
         for i, scenario in enumerate(made.scenarios):  # each one a valid run of the step
             try:
                 made.scenarios[i] = resolve_parameters(dt, scenario)
             except RequestError as e:
                 raise RequestError(
-                    400, f"scenario {i} is not valid for {dt.name!r}: {e}", field="ranges"
+                    400,
+                    f"scenario {i} is not valid for {dt.name!r}: {e}",
+                    field=field,
+                    errors=e.fields.get("errors"),
                 ) from None
         snapshot = body.get("snapshot")
         if snapshot is not None:
@@ -155,8 +162,8 @@ class SweepManager(LoggingConfigurable):
                 "kind": made.kind,
                 "n": made.n,
                 "seed": made.seed,
-                "levels": design.levels,
-                "constraint": design.constraint,
+                "levels": design.levels if design else None,
+                "constraint": design.constraint if design else None,
             },
             ranges={name: r.to_dict() for name, r in ranges.items()},
             parameters=base,
@@ -190,6 +197,25 @@ class SweepManager(LoggingConfigurable):
         return record, design_data
 
     # --- running -------------------------------------------------------------------
+
+    def _given(self, scenarios: Any, base: dict[str, Any]) -> DesignResult:
+        """A design of the scenarios a request lists, each over the base values."""
+        if not isinstance(scenarios, list) or not scenarios:
+            raise RequestError(400, "scenarios must be a list of objects", field="scenarios")
+        if len(scenarios) > self.max_scenarios:
+            raise RequestError(400, f"more than {self.max_scenarios} scenarios", field="scenarios")
+        if not all(isinstance(s, dict) for s in scenarios):
+            raise RequestError(400, "each scenario must be an object", field="scenarios")
+        import numpy as np
+
+        return DesignResult(
+            scenarios=[{**base, **s} for s in scenarios],
+            problem={"names": [], "num_vars": 0, "bounds": []},
+            X=np.zeros((len(scenarios), 0)),
+            kind="given",
+            n=len(scenarios),
+            seed=None,
+        )
 
     def job(
         self,
