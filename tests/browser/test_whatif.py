@@ -8,9 +8,10 @@ from __future__ import annotations
 import re
 
 import pytest
+import yaml
 from playwright.sync_api import Locator, Page, expect
 
-from tests.browser.lab import log_in, run_command
+from tests.browser.lab import log_in, run_command, wait_until_indexed
 from tests.hub import Hub
 
 pytestmark = pytest.mark.browser
@@ -54,7 +55,7 @@ def numbers(cells: Locator) -> list[float]:
 
 
 def test_sweep_rank_plot_and_save_the_best(hub: Hub, page: Page, errors, artifacts):
-    log_in(page, hub, "wanda")
+    workspace = log_in(page, hub, "wanda")
     twin, whatif = whatif_tab(page)
 
     # the form comes from the schema: c1 has minimum 0 and no maximum, default 0.5
@@ -134,6 +135,18 @@ def test_sweep_rank_plot_and_save_the_best(hub: Hub, page: Page, errors, artifac
     expect(picked.locator(".dtaas-whatif-saved")).to_have_attribute("data-config", "low-x1")
     page.screenshot(path=str(artifacts / "whatif-saved.png"))
 
+    # and as a new twin of the user's, with the scenario's values as its defaults
+    picked.locator("input.dtaas-whatif-twin-name").fill("msd-low-x1")
+    picked.locator(".dtaas-whatif-make-twin").click()
+    made = picked.locator(".dtaas-whatif-created")
+    expect(made).to_have_attribute("data-name", "msd-low-x1")
+    manifest = yaml.safe_load((workspace / "digital_twins" / "msd-low-x1" / "dt.yaml").read_text())
+    c1_default = manifest["parameters"]["properties"]["c1"]["default"]
+    wait_until_indexed(page, hub, "wanda", "digital_twins", "msd-low-x1")
+    made.locator(".dtaas-whatif-open-twin").click()
+    expect(page.locator(".dtaas-page[data-ref='mine/digital_twins/msd-low-x1']")).to_be_visible()
+    run_command(page, "dtaas:sweep", MSD)
+
     twin.locator(".dtaas-page-tab[data-tab='configure']").click()
     picker = twin.locator("select.dtaas-config-select")
     expect(picker.locator("option[value='low-x1']")).to_have_count(1)
@@ -144,7 +157,7 @@ def test_sweep_rank_plot_and_save_the_best(hub: Hub, page: Page, errors, artifac
     saved = next(c for c in twin_info["configs"] if c["name"] == "low-x1")
     swept = page.request.get(f"{api}/sweeps/{sweep_id}/results").json()["rows"]
     chosen = next(r for r in swept if str(r["scenario"]) == scenario)
-    assert saved["values"]["c1"] == chosen["parameters"]["c1"]
+    assert saved["values"]["c1"] == chosen["parameters"]["c1"] == c1_default
     assert chosen["recorded"]["x1"] == pytest.approx(smallest, rel=1e-3)
 
     # the tab keeps its sweep when shown again

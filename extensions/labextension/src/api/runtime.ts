@@ -2,6 +2,8 @@
 import { pathUrl, request, sendJson, serverUrl } from './client';
 import type {
   Config,
+  CreatedTwin,
+  NewTwin,
   DigitalTwin,
   LogChunk,
   Profile,
@@ -189,4 +191,13 @@ export function cancelSweep(id: string): Promise<Sweep> {
 /** Go on with the scenarios an interrupted or cancelled sweep has not finished. */
 export function resumeSweep(id: string): Promise<Sweep> {
   return request<Sweep>(`${sweepEndpoint(id)}/resume`, { method: 'POST' });
+}
+
+/** A new twin in the user's library: the sweep's twin with a scenario's values as defaults. */
+export function twinFromScenario(
+  id: string,
+  scenario: number,
+  body: NewTwin
+): Promise<CreatedTwin> {
+  return sendJson<CreatedTwin>(`${sweepEndpoint(id)}/scenarios/${scenario}/twin`, 'POST', body);
 }

@@ -37,6 +37,8 @@ export type DesignKind = NonNullable<SweepRequest['design']>['kind'];
 export type ScenarioRow = RuntimeSchemas['ScenarioRow'];
 export type SweepResults = RuntimeSchemas['SweepResults'];
 export type SweepAnalysis = NonNullable<SweepResults['analysis']>;
+export type NewTwin = RuntimeSchemas['NewTwin'];
+export type CreatedTwin = RuntimeSchemas['CreatedTwin'];
 export type LogChunk = JsonOf<RuntimePaths['/runs/{run}/log']['get']['responses'][200]>;
 
 export type AssetType = LibrarySchemas['Asset']['type'];

@@ -50,7 +50,11 @@ function ParameterRow(props: {
   return (
     <>
       <tr
-        className={`dtaas-whatif-param${choice.vary ? ' dtaas-mod-varied' : ''}${bad ? ' dtaas-mod-invalid' : ''}`}
+        className={[
+          'dtaas-whatif-param',
+          choice.vary ? 'dtaas-mod-varied' : '',
+          bad ? 'dtaas-mod-invalid' : ''
+        ].join(' ')}
         data-parameter={name}
       >
         <td className="dtaas-whatif-vary-cell">

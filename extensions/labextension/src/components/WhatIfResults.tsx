@@ -48,7 +48,7 @@ function ResultsTable(props: {
                 <th
                   key={column.key}
                   data-column={column.key}
-                  className={`dtaas-whatif-head dtaas-whatif-head-${column.kind}`}
+                  className={`dtaas-whatif-col dtaas-whatif-col-${column.kind}`}
                   aria-sort={
                     sorted === 'asc' ? 'ascending' : sorted === 'desc' ? 'descending' : 'none'
                   }
@@ -56,7 +56,11 @@ function ResultsTable(props: {
                   <button
                     type="button"
                     className="dtaas-whatif-sort"
-                    title={`Sort by ${column.name}${column.direction ? ` (objective: ${column.direction})` : ''}`}
+                    title={
+                      column.direction
+                        ? `Sort by ${column.name} (objective: ${column.direction})`
+                        : `Sort by ${column.name}`
+                    }
                     onClick={() => setSort(nextSort(sort, column.key))}
                   >
                     {columnLabel(column)}
@@ -70,7 +74,7 @@ function ResultsTable(props: {
                 </th>
               );
             })}
-            {failed ? <th className="dtaas-whatif-head">error</th> : null}
+            {failed ? <th className="dtaas-whatif-col">error</th> : null}
           </tr>
         </thead>
         <tbody>
@@ -80,7 +84,11 @@ function ResultsTable(props: {
             return (
               <tr
                 key={row.scenario}
-                className={`dtaas-whatif-row${picked ? ' jp-mod-selected' : ''}${row.rank === 1 ? ' dtaas-mod-front' : ''}`}
+                className={[
+                  'dtaas-whatif-row',
+                  picked ? 'jp-mod-selected' : '',
+                  row.rank === 1 ? 'dtaas-mod-front' : ''
+                ].join(' ')}
                 data-scenario={row.scenario}
                 data-status={row.status}
                 data-rank={row.rank ?? ''}
@@ -267,7 +275,11 @@ function Sensitivity(props: {
     return null;
   }
   return (
-    <div className="dtaas-whatif-sensitivity" data-output={current.output} data-kind={current.kind ?? ''}>
+    <div
+      className="dtaas-whatif-sensitivity"
+      data-output={current.output}
+      data-kind={current.kind ?? ''}
+    >
       <div className="dtaas-whatif-plot-head">
         <h4 className="dtaas-section-title">Sensitivity</h4>
         {all.length > 1 ? (
@@ -348,7 +360,9 @@ export function WhatIfResults(props: {
       )}
       <div className="dtaas-whatif-plots">
         <Scatter rows={rows} columns={columns} rendermime={rendermime} />
-        {objectives >= 3 ? <Parallel rows={rows} columns={columns} rendermime={rendermime} /> : null}
+        {objectives >= 3 ? (
+          <Parallel rows={rows} columns={columns} rendermime={rendermime} />
+        ) : null}
         {kind === 'saltelli' || kind === 'morris' ? (
           results.analysis ? (
             <Sensitivity results={results} units={units} rendermime={rendermime} />

@@ -5,7 +5,15 @@ import React, { useState } from 'react';
 import { errorText } from '../api/client';
 import type { ScenarioRow, Sweep } from '../api/types';
 import { stripAnsi } from '../domain/format';
-import { cellText, CONFIG_NAME, configNameOf, variedOf } from '../domain/whatif';
+import type { CreatedTwin } from '../api/types';
+import {
+  cellText,
+  CONFIG_NAME,
+  configNameOf,
+  TWIN_NAME,
+  twinNameOf,
+  variedOf
+} from '../domain/whatif';
 import { WhatIfModel } from '../models/whatif';
 import { ErrorText } from './common';
 import { IDTaaSContext } from './context';
@@ -77,6 +85,88 @@ function SaveConfig(props: { model: WhatIfModel; sweep: Sweep; row: ScenarioRow 
   );
 }
 
+/** A new twin in the user's library with the scenario's values as its defaults. */
+function NewTwinForm(props: {
+  model: WhatIfModel;
+  sweep: Sweep;
+  row: ScenarioRow;
+  context: IDTaaSContext;
+}): JSX.Element {
+  const { model, sweep, row, context } = props;
+  const [name, setName] = useState(twinNameOf(sweep.dt, row.scenario));
+  const [busy, setBusy] = useState(false);
+  const [error, setError] = useState('');
+  const [created, setCreated] = useState<CreatedTwin | null>(null);
+  const valid = TWIN_NAME.test(name.trim());
+  const create = async () => {
+    setBusy(true);
+    setError('');
+    setCreated(null);
+    try {
+      const twin = await model.newTwin(row.scenario, name.trim());
+      setCreated(twin);
+      void context.library.search(); // the sidebar lists it
+    } catch (reason) {
+      setError(`Cannot make the twin: ${errorText(reason)}`);
+    } finally {
+      setBusy(false);
+    }
+  };
+  const open = (twin: CreatedTwin) =>
+    context.openAsset({ scope: twin.scope, type: 'digital_twins', name: twin.name });
+  return (
+    <div className="dtaas-whatif-save dtaas-whatif-new-twin">
+      <label className="dtaas-label" htmlFor={`dtaas-whatif-twin-${sweep.id}-${row.scenario}`}>
+        New twin
+      </label>
+      <input
+        id={`dtaas-whatif-twin-${sweep.id}-${row.scenario}`}
+        type="text"
+        className="dtaas-whatif-twin-name jp-mod-styled"
+        maxLength={64}
+        value={name}
+        disabled={busy}
+        aria-invalid={!valid}
+        onChange={event => {
+          setName(event.target.value);
+          setCreated(null);
+        }}
+        onKeyDown={event => {
+          if (event.key === 'Enter' && valid) {
+            event.preventDefault();
+            void create();
+          }
+        }}
+      />
+      <Button
+        className="dtaas-whatif-make-twin jp-mod-styled jp-mod-reject"
+        disabled={busy || !valid}
+        title={
+          valid
+            ? "A copy of this twin in your library with the scenario's values as its defaults"
+            : 'Lower-case letters, digits, ".", "_" and "-", starting with a letter or digit'
+        }
+        onClick={() => void create()}
+      >
+        New twin from this
+      </Button>
+      {created ? (
+        <span className="dtaas-whatif-created" data-name={created.name} data-path={created.path}>
+          Made {created.name}.{' '}
+          <Button
+            className="dtaas-whatif-open-twin jp-mod-styled jp-mod-accept"
+            minimal
+            onClick={() => open(created)}
+          >
+            Open it
+          </Button>
+        </span>
+      ) : null}
+      <ErrorText text={error} className="dtaas-whatif-twin-error" />
+    </div>
+  );
+}
+
 export function WhatIfScenario(props: {
   model: WhatIfModel;
   sweep: Sweep;
@@ -121,7 +211,11 @@ export function WhatIfScenario(props: {
           {parameters.map(([name, value]) => (
             <span
               key={name}
-              className={`dtaas-whatif-scenario-parameter${varied.has(name) ? ' dtaas-mod-varied' : ''}`}
+              className={
+                varied.has(name)
+                  ? 'dtaas-whatif-scenario-parameter dtaas-mod-varied'
+                  : 'dtaas-whatif-scenario-parameter'
+              }
               data-parameter={name}
             >
               {withUnit(name, parameterUnits[name])} = {cellText(value)}
@@ -135,8 +229,17 @@ export function WhatIfScenario(props: {
           {row.error}
         </div>
       ) : null}
-      {row.traceback ? <pre className="dtaas-whatif-traceback">{stripAnsi(row.traceback)}</pre> : null}
-      <SaveConfig key={`${sweep.id}:${row.scenario}`} model={model} sweep={sweep} row={row} />
+      {row.traceback ? (
+        <pre className="dtaas-whatif-traceback">{stripAnsi(row.traceback)}</pre>
+      ) : null}
+      <SaveConfig key={`c:${sweep.id}:${row.scenario}`} model={model} sweep={sweep} row={row} />
+      <NewTwinForm
+        key={`t:${sweep.id}:${row.scenario}`}
+        model={model}
+        sweep={sweep}
+        row={row}
+        context={context}
+      />
     </div>
   );
 }

@@ -118,7 +118,10 @@ export function defaultRange(p: INumericParameter): [number, number] {
   let low = p.minimum ?? centre - half;
   let high = p.maximum ?? centre + half;
   if (p.exclusiveMinimum !== null && low <= p.exclusiveMinimum) {
-    low = p.minimum === null && centre > p.exclusiveMinimum ? (centre + p.exclusiveMinimum) / 2 : p.exclusiveMinimum;
+    low =
+      p.minimum === null && centre > p.exclusiveMinimum
+        ? (centre + p.exclusiveMinimum) / 2
+        : p.exclusiveMinimum;
   }
   if (p.exclusiveMaximum !== null && high >= p.exclusiveMaximum) {
     high = centre < p.exclusiveMaximum ? (centre + p.exclusiveMaximum) / 2 : p.exclusiveMaximum;
@@ -151,7 +154,14 @@ export function recordNames(info: DigitalTwin | null): string[] {
 }
 
 /** Where in the form a problem belongs: a parameter's row, or a named field. */
-export type FormPlace = `parameter:${string}` | 'kind' | 'n' | 'seed' | 'objectives' | 'keep' | 'form';
+export type FormPlace =
+  | `parameter:${string}`
+  | 'kind'
+  | 'n'
+  | 'seed'
+  | 'objectives'
+  | 'keep'
+  | 'form';
 
 export interface IFormProblem {
   place: FormPlace;
@@ -206,7 +216,7 @@ export function sweepRequest(
       }
     }
   }
-  if (Object.keys(ranges).length === 0) {
+  if (!Object.values(form.parameters).some(choice => choice.vary)) {
     problems.push({ place: 'form', message: 'Tick at least one parameter to vary.' });
   }
   const n = parseNumber(form.n);
@@ -219,7 +229,10 @@ export function sweepRequest(
   }
   const names = form.objectives.map(o => o.name);
   if (new Set(names).size !== names.length) {
-    problems.push({ place: 'objectives', message: 'Each recorded value can be one objective only' });
+    problems.push({
+      place: 'objectives',
+      message: 'Each recorded value can be one objective only'
+    });
   }
   if (problems.length) {
     return { request: null, problems };
@@ -271,7 +284,8 @@ export function isSweepRunning(status: SweepStatus): boolean {
 
 /** An interrupted or cancelled sweep goes on with the scenarios it has not finished. */
 export function canResume(sweep: Sweep): boolean {
-  return (sweep.status === 'interrupted' || sweep.status === 'cancelled') && sweep.done < sweep.total;
+  const stopped = sweep.status === 'interrupted' || sweep.status === 'cancelled';
+  return stopped && sweep.done < sweep.total;
 }
 
 export function canCancel(sweep: Sweep): boolean {
@@ -396,7 +410,8 @@ export function resultColumns(
   rows.forEach(row => Object.keys(row.recorded ?? {}).forEach(name => others.add(name)));
   for (const name of [...others].sort()) {
     if (!seen.has(name)) {
-      columns.push({ key: `r:${name}`, kind: 'recorded', name, unit: units[name] ?? '', direction: '' });
+      const unit = units[name] ?? '';
+      columns.push({ key: `r:${name}`, kind: 'recorded', name, unit, direction: '' });
     }
   }
   columns.push({ key: 'status', kind: 'status', name: 'status', unit: '', direction: '' });
@@ -591,8 +606,9 @@ export function bestScenario(
   rows: readonly ScenarioRow[],
   analysis: SweepAnalysis | null | undefined
 ): number | null {
-  if (analysis && typeof analysis.best === 'number' && rows.some(r => r.scenario === analysis.best)) {
-    return analysis.best;
+  const best = analysis?.best;
+  if (typeof best === 'number' && rows.some(r => r.scenario === best)) {
+    return best;
   }
   const ranked = rows
     .filter(r => typeof r.rank === 'number')
@@ -605,6 +621,15 @@ export function configNameOf(sweep: Sweep, scenario: number): string {
   const tail = sweep.id.replace(/[^A-Za-z0-9]/g, '').slice(-6) || 'sweep';
   return `whatif-${tail}-${scenario}`;
 }
+
+/** A name for a new twin from a scenario: the twin's and the scenario's (lower case). */
+export function twinNameOf(dt: string, scenario: number): string {
+  const base = dt.toLowerCase().replace(/[^a-z0-9._-]/g, '-').replace(/^[^a-z0-9]+/, '');
+  return `${(base || 'twin').slice(0, 50)}-s${scenario}`;
+}
+
+/** A twin's name in the library: lower case letters, digits, ".", "_" and "-". */
+export const TWIN_NAME = /^[a-z0-9][a-z0-9._-]{0,63}$/;
 
 export const CONFIG_NAME = /^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$/;
 
@@ -753,7 +778,7 @@ export function parallelSpec(rows: readonly ScenarioRow[], columns: readonly ICo
         sort: columns.map(c => columnLabel(c)),
         axis: { labelAngle: 0, grid: true }
       },
-      y: { field: 'scaled', type: 'quantitative', title: 'scaled to each column’s range', axis: null },
+      y: { field: 'scaled', type: 'quantitative', title: null, axis: null },
       detail: { field: 'scenario', type: 'nominal' },
       color: { field: 'rank', type: 'ordinal', title: 'Pareto rank', scale: { scheme: 'viridis' } },
       strokeWidth: { condition: { test: "datum.rank === '1'", value: 2.5 }, value: 1 },
@@ -812,10 +837,8 @@ export function sensitivityOf(analysis: SweepAnalysis | null | undefined): ISens
   const out: ISensitivity[] = [];
   for (const [output, entry] of Object.entries(found)) {
     if (!Array.isArray(entry)) {
-      const error =
-        entry && typeof entry === 'object' && typeof (entry as { error?: unknown }).error === 'string'
-          ? (entry as { error: string }).error
-          : 'No indices';
+      const said = (entry as { error?: unknown } | null)?.error;
+      const error = typeof said === 'string' ? said : 'No indices';
       out.push({ output, kind: null, bars: [], error, table: [] });
       continue;
     }
@@ -828,9 +851,10 @@ export function sensitivityOf(analysis: SweepAnalysis | null | undefined): ISens
       const pick = (k: string) => (isNumber(item[k]) ? (item[k] as number) : null);
       if (sobol) {
         bars.push(
-          ...[bar(parameter, 'S1', item.S1, item.S1_conf), bar(parameter, 'ST', item.ST, item.ST_conf)].filter(
-            (b): b is ISensitivityBar => b !== null
-          )
+          ...[
+            bar(parameter, 'S1', item.S1, item.S1_conf),
+            bar(parameter, 'ST', item.ST, item.ST_conf)
+          ].filter((b): b is ISensitivityBar => b !== null)
         );
         table.push({
           parameter,
@@ -841,9 +865,10 @@ export function sensitivityOf(analysis: SweepAnalysis | null | undefined): ISens
         });
       } else {
         bars.push(
-          ...[bar(parameter, 'μ*', item.mu_star, item.mu_star_conf), bar(parameter, 'σ', item.sigma, null)].filter(
-            (b): b is ISensitivityBar => b !== null
-          )
+          ...[
+            bar(parameter, 'μ*', item.mu_star, item.mu_star_conf),
+            bar(parameter, 'σ', item.sigma, null)
+          ].filter((b): b is ISensitivityBar => b !== null)
         );
         table.push({
           parameter,
@@ -858,14 +883,15 @@ export function sensitivityOf(analysis: SweepAnalysis | null | undefined): ISens
   return out;
 }
 
-/** Grouped bars per parameter (S1 and ST, or μ* and σ) with confidence intervals as error bars. */
+/** Grouped bars per parameter (S1 and ST, or μ* and σ), confidence intervals as error bars. */
 export function sensitivitySpec(sensitivity: ISensitivity, unit = ''): Spec {
   const title =
     sensitivity.kind === 'sobol'
       ? `Sobol indices of ${sensitivity.output}`
       : `Morris effects on ${sensitivity.output}${unit ? ` (${unit})` : ''}`;
   const x = { field: 'parameter', type: 'nominal', title: null, axis: { labelAngle: 0 } };
-  const xOffset = { field: 'index', type: 'nominal', sort: sensitivity.kind === 'sobol' ? ['S1', 'ST'] : ['μ*', 'σ'] };
+  const sobol = sensitivity.kind === 'sobol';
+  const xOffset = { field: 'index', type: 'nominal', sort: sobol ? ['S1', 'ST'] : ['μ*', 'σ'] };
   return {
     ...BASE,
     height: 220,
@@ -877,7 +903,7 @@ export function sensitivitySpec(sensitivity: ISensitivity, unit = ''): Spec {
         encoding: {
           x,
           xOffset,
-          y: { field: 'value', type: 'quantitative', title: sensitivity.kind === 'sobol' ? 'index' : 'effect' },
+          y: { field: 'value', type: 'quantitative', title: sobol ? 'index' : 'effect' },
           color: { field: 'index', type: 'nominal', title: null, sort: xOffset.sort }
         }
       },

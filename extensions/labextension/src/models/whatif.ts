@@ -10,9 +10,10 @@ import {
   fetchSweepResults,
   resumeSweep,
   saveConfig,
-  startSweep
+  startSweep,
+  twinFromScenario
 } from '../api/runtime';
-import type { Config, RunScope, Sweep, SweepResults } from '../api/types';
+import type { Config, CreatedTwin, RunScope, Sweep, SweepResults } from '../api/types';
 import {
   bestScenario,
   IFormProblem,
@@ -250,6 +251,18 @@ export class WhatIfModel implements IDisposable {
       void this.twin.load();
     }
     return config;
+  }
+
+  /**
+   * A new twin in the user's library from a scenario of the selected sweep: a copy of
+   * this twin with the scenario's values as defaults. Throws the server's refusal.
+   */
+  async newTwin(scenario: number, name: string, title?: string): Promise<CreatedTwin> {
+    const id = this._selectedId;
+    if (!id) {
+      throw new Error('No sweep is selected');
+    }
+    return twinFromScenario(id, scenario, title ? { name, title } : { name });
   }
 
   dispose(): void {
