@@ -254,7 +254,7 @@ class Workers:
         )
         outputs: list[list[dict]] = []
         try:
-            shown, reply = kernel.execute(call, timeout=timeout)
+            shown, reply = kernel.execute(call, silent=True, timeout=timeout)
             found = next(
                 (o["data"][RESULT_MIMETYPE] for o in shown if RESULT_MIMETYPE in o.get("data", {})),
                 None,
