@@ -1,6 +1,8 @@
 /** The workspace runtime: digital twins, configurations, runs and their outputs. */
 import { pathUrl, request, sendJson, serverUrl } from './client';
 import type {
+  Calibration,
+  CalibrationRequest,
   Config,
   CreatedTwin,
   NewTwin,
@@ -200,4 +202,41 @@ export function twinFromScenario(
   body: NewTwin
 ): Promise<CreatedTwin> {
   return sendJson<CreatedTwin>(`${sweepEndpoint(id)}/scenarios/${scenario}/twin`, 'POST', body);
+}
+
+function calibrationEndpoint(id: string): string {
+  return `calibrations/${encodeURIComponent(id)}`;
+}
+
+/** Fit parameters of a twin to a data asset; a 400 names the field (series, parameter). */
+export function startCalibration(body: CalibrationRequest): Promise<Calibration> {
+  return sendJson<Calibration>('calibrations', 'POST', body);
+}
+
+/** Calibrations of one digital twin, newest first (without their reports). */
+export async function fetchCalibrations(dt: string): Promise<Calibration[]> {
+  const body = await request<{ calibrations: Calibration[] }>(
+    `calibrations?dt=${encodeURIComponent(dt)}`
+  );
+  return body?.calibrations ?? [];
+}
+
+/** One calibration, with its report once it ended. */
+export function fetchCalibration(id: string): Promise<Calibration> {
+  return request<Calibration>(calibrationEndpoint(id));
+}
+
+/** Where the browser loads a calibration's residual plot (the session cookie authorises it). */
+export function calibrationPlotUrl(id: string): string {
+  return serverUrl('dtaas/api', calibrationEndpoint(id), 'residuals.png');
+}
+
+/** Save a calibration's fitted values as a configuration of the user's. */
+export function saveCalibrationConfig(id: string, name: string): Promise<Config> {
+  return sendJson<Config>(`${calibrationEndpoint(id)}/config`, 'POST', { name });
+}
+
+/** A new twin in the user's library with a calibration's fitted values as defaults. */
+export function twinFromCalibration(id: string, body: NewTwin): Promise<CreatedTwin> {
+  return sendJson<CreatedTwin>(`${calibrationEndpoint(id)}/twin`, 'POST', body);
 }

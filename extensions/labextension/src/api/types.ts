@@ -39,6 +39,9 @@ export type SweepResults = RuntimeSchemas['SweepResults'];
 export type SweepAnalysis = NonNullable<SweepResults['analysis']>;
 export type NewTwin = RuntimeSchemas['NewTwin'];
 export type CreatedTwin = RuntimeSchemas['CreatedTwin'];
+export type CalibrationRequest = RuntimeSchemas['CalibrationRequest'];
+export type Calibration = RuntimeSchemas['Calibration'];
+export type CalibrationStatus = Calibration['status'];
 export type LogChunk = JsonOf<RuntimePaths['/runs/{run}/log']['get']['responses'][200]>;
 
 export type AssetType = LibrarySchemas['Asset']['type'];
