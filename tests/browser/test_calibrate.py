@@ -1,14 +1,16 @@
 """Calibration on the What-if tab in Debian's Chromium: a tank twin of the user's, whose step
 records its level as a series, fitted to a CSV made with gain = 2 and tau = 3; the fit
 finds both within 1 %, shows their standard errors, the fit quality and the residual
-plot, and is saved as a configuration that Configure offers. A data column that is not
-in the CSV is refused inline, next to the series mapped to it."""
+plot, is saved as a configuration that Configure offers and becomes a new twin. In the
+dark theme, a data column or a time column that is not in the CSV is refused inline,
+next to the series or the field it is about."""
 
 from __future__ import annotations
 
 from pathlib import Path
 
 import pytest
+import yaml
 from playwright.sync_api import Locator, Page, expect
 
 from asset_library.fsutil import own_like
@@ -143,7 +145,19 @@ def test_a_calibration_finds_the_parameters_that_made_the_data(
     assert saved["values"]["tau"] == pytest.approx(3.0, rel=0.01)
     page.screenshot(path=str(artifacts / "calibrate-configure.png"))
 
+    # and as a new twin of the user's, with the fitted values as its defaults
+    twin.locator(".dtaas-page-tab[data-tab='whatif']").click()
+    result.locator("input.dtaas-calibrate-twin-name").fill("tank-fitted")
+    result.locator(".dtaas-calibrate-twin-button").click()
+    made = result.locator(".dtaas-calibrate-created")
+    expect(made).to_have_attribute("data-name", "tank-fitted")
+    manifest = yaml.safe_load((workspace / "digital_twins" / "tank-fitted" / "dt.yaml").read_text())
+    defaults = {k: v["default"] for k, v in manifest["parameters"]["properties"].items()}
+    assert defaults["gain"] == pytest.approx(2.0, rel=0.01)
+    assert defaults["tau"] == pytest.approx(3.0, rel=0.01)
+
     # the tab keeps its section and its calibration when shown again
+    twin.locator(".dtaas-page-tab[data-tab='overview']").click()
     twin.locator(".dtaas-page-tab[data-tab='whatif']").click()
     shown = calibrate.locator(f".dtaas-calibrate-result[data-calibration-id='{calibration_id}']")
     expect(shown).to_have_count(1)
@@ -156,6 +170,8 @@ def test_a_column_the_data_lacks_is_refused_next_to_its_series(
 ):
     workspace = log_in(page, hub, "cody")
     tank_in(page, hub, "cody", workspace)
+    run_command(page, "apputils:change-theme", {"theme": "JupyterLab Dark"})
+    expect(page.locator("body")).to_have_attribute("data-jp-theme-light", "false")
     _, calibrate = calibrate_section(page)
 
     fill(calibrate, "nope")
@@ -170,7 +186,7 @@ def test_a_column_the_data_lacks_is_refused_next_to_its_series(
     ).to_have_attribute("aria-invalid", "true")
     expect(calibrate.locator(".dtaas-calibrate-problem")).to_have_count(1)
     expect(calibrate.locator(".dtaas-calibrate-empty")).to_be_visible()  # nothing was started
-    page.screenshot(path=str(artifacts / "calibrate-bad-column.png"))
+    page.screenshot(path=str(artifacts / "calibrate-bad-column-dark.png"))
     # the browser notes the refused request in the console; it is the one expected
     refused = [e for e in errors if "status of 400" in e]
     assert len(refused) == 1, errors
@@ -187,4 +203,5 @@ def test_a_column_the_data_lacks_is_refused_next_to_its_series(
     refused = [e for e in errors if "status of 400" in e]
     assert len(refused) == 1, errors
     errors.remove(refused[0])
+    run_command(page, "apputils:change-theme", {"theme": "JupyterLab Light"})
     assert errors == []
