@@ -46,6 +46,7 @@ class DTaaSExtension(ExtensionApp):
         sweeps = SweepManager(manager, parent=self, log=self.log)
         sweeps.recover()
         calibrations = CalibrationManager(sweeps, parent=self, log=self.log)
+        calibrations.recover()
         self.settings.update(
             dtaas_run_manager=manager,
             dtaas_sweep_manager=sweeps,

@@ -439,3 +439,25 @@ def test_a_scenario_past_its_timeout_fails_and_the_next_ones_run(workspace):
     assert record.status == "succeeded" and len(rows) == 4
     assert [r["status"] for r in rows] == ["succeeded", "succeeded", "failed", "failed"]
     assert "longer than 2 s" in rows[2]["error"]
+
+
+def test_a_calibration_left_running_by_a_dead_server_ends_as_interrupted(workspace):
+    from dtaas.whatif.calibrate import CalibrationManager
+
+    write_tank_twin(workspace)
+    calibrations = CalibrationManager(SweepManager(RunManager(workspace)))
+    record = calibrations._prepare(
+        {
+            "dt": "tank",
+            "data": "mine/data/tank-run.csv",
+            "time_column": "time",
+            "mapping": {"level": "measured"},
+            "fit": ["gain"],
+        }
+    )
+    record.status = "running"
+    calibrations.save(record)
+    restarted = CalibrationManager(SweepManager(RunManager(workspace)))
+    restarted.recover()
+    again = restarted.get(record.id)
+    assert again.status == "failed" and again.error == "interrupted" and again.finished

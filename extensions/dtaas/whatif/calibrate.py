@@ -42,7 +42,7 @@ REPORT_FILE = "report.json"
 PLOT_FILE = "residuals.png"
 FIELDS = {
     "dt", "scope", "step", "data", "time_column", "mapping", "fit", "ranges", "start",
-    "parameters", "config", "max_evaluations", "save_as", "timeout",
+    "parameters", "config", "max_evaluations", "save_as",
 }  # fmt: skip
 
 
@@ -285,6 +285,15 @@ class CalibrationManager(LoggingConfigurable):
         record.std_errors = {k: float(v) for k, v in result.std_errors.items()}
         write_bytes_atomic(folder / REPORT_FILE, dumps(report(result)).encode())
         residual_plot(result, folder / PLOT_FILE)
+
+    def recover(self) -> None:
+        """Calibrations a previous process left going end as failed, 'interrupted'."""
+        for record in self.all():
+            if record.status in ("queued", "running") and record.id not in self._running:
+                record.status, record.error = "failed", "interrupted"
+                record.finished = utcnow()
+                self.save(record)
+                self.log.warning("calibration %s of %s was interrupted", record.id, record.dt)
 
     async def wait(self) -> None:
         while self._tasks:
