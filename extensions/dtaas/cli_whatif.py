@@ -160,9 +160,10 @@ def cmd_calibrate(client, args: argparse.Namespace) -> int:
         "dt": args.dt,
         "data": args.data,
         "fit": [p.strip() for p in args.fit.split(",") if p.strip()],
-        "mapping": mapping,
         "time_column": args.time_column,
     }
+    if mapping:  # else the data's columns named as the twin's records
+        body["mapping"] = mapping
     for key in ("step", "scope", "config", "save_as"):
         if getattr(args, key) is not None:
             body[key] = getattr(args, key)
@@ -241,8 +242,8 @@ def add_whatif_commands(sub, conn: argparse.ArgumentParser, positive_int) -> Non
         "--map",
         action="append",
         metavar="SERIES=COLUMN",
-        required=True,
-        help="a recorded time series and the data column it is fitted to (repeatable)",
+        help="a recorded time series and the data column it is fitted to (repeatable; "
+        "default: the columns named as recorded values)",
     )
     calibrate.add_argument("--time-column", dest="time_column", default="t")
     calibrate.add_argument("--step", help="the step that simulates (default execute)")

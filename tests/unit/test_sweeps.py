@@ -461,3 +461,22 @@ def test_a_calibration_left_running_by_a_dead_server_ends_as_interrupted(workspa
     restarted.recover()
     again = restarted.get(record.id)
     assert again.status == "failed" and again.error == "interrupted" and again.finished
+
+
+def test_a_calibration_maps_the_columns_named_as_records_by_default(workspace):
+    from dtaas.whatif.calibrate import CalibrationManager
+
+    write_tank_twin(workspace)
+    data = workspace / "data" / "tank-run.csv"
+    data.write_text(data.read_text().replace("measured", "level", 1))
+    calibrations = CalibrationManager(SweepManager(RunManager(workspace)))
+    record = calibrations._prepare(
+        {"dt": "tank", "data": "mine/data/tank-run.csv", "time_column": "time", "fit": ["gain"]}
+    )
+    assert record.mapping == {"level": "level"}
+    data.write_text(data.read_text().replace("level", "other", 1))
+    with pytest.raises(RequestError) as e:
+        calibrations._prepare(
+            {"dt": "tank", "data": "mine/data/tank-run.csv", "time_column": "time", "fit": ["gain"]}
+        )
+    assert e.value.status == 400 and e.value.fields["field"] == "mapping"

@@ -26,6 +26,7 @@ from ..runs.model import new_run_id, utcnow
 from ..runs.store import RUN_ID_RE, exact_path, read_json_file, real_folders
 from .calibration import (
     DataSpec,
+    data_file,
     data_sha256,
     fit,
     fit_config,
@@ -44,6 +45,13 @@ FIELDS = {
     "dt", "scope", "step", "data", "time_column", "mapping", "fit", "ranges", "start",
     "parameters", "config", "max_evaluations", "save_as",
 }  # fmt: skip
+
+
+def data_columns(path: Path) -> list[str]:
+    """The header of a data asset's CSV."""
+    import pandas as pd
+
+    return [str(c) for c in pd.read_csv(data_file(path), nrows=0).columns]
 
 
 @dataclass
@@ -160,7 +168,17 @@ class CalibrationManager(LoggingConfigurable):
         fit_params = body.get("fit")
         if not isinstance(fit_params, list) or not fit_params:
             raise RequestError(400, "fit must name the parameters to fit", field="fit")
+        ref = body.get("data")
+        path = resolve_asset(self.workspace, dt, ref, "data")
         mapping = body.get("mapping")
+        if mapping is None:  # the data's columns named as the twin's records
+            mapping = {c: c for c in data_columns(path) if c in (dt.manifest.get("records") or {})}
+            if not mapping:
+                raise RequestError(
+                    400,
+                    f"no column of {ref!r} is named as a value {dt.name!r} records: give a mapping",
+                    field="mapping",
+                )
         if not isinstance(mapping, dict) or not mapping:
             raise RequestError(400, "mapping must map recorded series to columns", field="mapping")
         unknown_series = sorted(set(mapping) - set(dt.manifest.get("records") or {}))
@@ -174,8 +192,6 @@ class CalibrationManager(LoggingConfigurable):
         time_column = body.get("time_column", "t")
         if not isinstance(time_column, str):
             raise RequestError(400, "time_column must be a column name", field="time_column")
-        ref = body.get("data")
-        path = resolve_asset(self.workspace, dt, ref, "data")
         spec = DataSpec(path, time_column, {str(k): str(v) for k, v in mapping.items()})
         load_data(spec)  # every column and value checked now
         bounds, start = fit_setup(
