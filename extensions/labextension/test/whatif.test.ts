@@ -8,6 +8,8 @@ import {
   defaultRange,
   etaText,
   filterRows,
+  FRONT_VIEWS,
+  front3dSpec,
   initialForm,
   IColumn,
   isSweepRunning,
@@ -293,6 +295,60 @@ describe('the plots', () => {
     const front = (scatterSpec(two, c1, x1) as any).layer[0];
     expect(front.mark.type).toBe('line');
     expect(front.data.values.map((p: any) => p.scenario)).toEqual([1, 3]); // in order of x
+  });
+
+  it('shows three objectives as three pairwise projections sharing one hover', () => {
+    const three = sweep({
+      objectives: [
+        { name: 'x1', direction: 'min' },
+        { name: 'x2', direction: 'max' },
+        { name: 'settling_time', direction: 'min' }
+      ]
+    });
+    const rows = ROWS.map(r =>
+      r.status === 'succeeded'
+        ? { ...r, recorded: { ...r.recorded, settling_time: 2 * r.scenario } }
+        : r
+    );
+    const cols = resultColumns(three, rows, { settling_time: 's' }, {});
+    const objectives = cols.filter(c => c.direction);
+    expect(objectives.map(c => c.key)).toEqual(['r:x1', 'r:x2', 'r:settling_time']);
+    const spec = front3dSpec(rows, objectives) as any;
+    expect(spec.hconcat).toHaveLength(3);
+    // each pair of objectives once: (x1, x2), (x1, settling_time), (x2, settling_time)
+    const axes = spec.hconcat.map((p: any) => [p.encoding.x.field, p.encoding.y.field]);
+    expect(axes).toEqual([
+      ['o0', 'o1'],
+      ['o0', 'o2'],
+      ['o1', 'o2']
+    ]);
+    expect(spec.hconcat.map((p: any) => p.encoding.y.title)).toEqual([
+      'max x2',
+      'min settling_time (s)',
+      'min settling_time (s)'
+    ]);
+    // a point per scenario with the three values; the failed scenario has none
+    expect(spec.data.values).toEqual([
+      { scenario: 0, rank: '3', front: false, o0: 0.3, o1: -0.3, o2: 0 },
+      { scenario: 1, rank: '1', front: true, o0: -0.2, o1: 0.2, o2: 2 },
+      { scenario: 3, rank: '2', front: false, o0: 0.1, o1: -0.1, o2: 6 }
+    ]);
+    // coloured by rank, the front larger and outlined, the hovered scenario larger still
+    for (const panel of spec.hconcat) {
+      expect(panel.encoding.color.field).toBe('rank');
+      expect(panel.encoding.color.scale.domain).toEqual(['1', '2', '3']);
+      expect(panel.encoding.size.condition).toEqual([
+        { param: 'hover', empty: false, value: 300 },
+        { test: 'datum.front', value: 140 }
+      ]);
+      expect(panel.encoding.stroke.condition[1]).toEqual({ test: 'datum.front', value: '#e45756' });
+    }
+    // one selection on the scenario, over the three views
+    expect(spec.params).toHaveLength(1);
+    expect(spec.params[0].select.fields).toEqual(['scenario']);
+    expect(spec.params[0].views).toEqual(FRONT_VIEWS);
+    expect(spec.hconcat.map((p: any) => p.name)).toEqual(FRONT_VIEWS);
+    expect(() => front3dSpec(rows, objectives.slice(0, 2))).toThrow();
   });
 
   it('scales each axis of the parallel coordinates to its own range', () => {

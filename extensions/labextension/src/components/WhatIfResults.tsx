@@ -1,6 +1,7 @@
 /**
  * A sweep's results: a sortable, filterable table of its scenarios, a scatter plot of two
- * columns coloured by Pareto rank, parallel coordinates for three objectives or more, and
+ * columns coloured by Pareto rank, the front of three objectives as its three pairwise
+ * projections (with parallel coordinates beside), parallel coordinates for more, and
  * the sensitivity of each recorded value for saltelli and morris designs.
  */
 import { IRenderMimeRegistry } from '@jupyterlab/rendermime';
@@ -13,6 +14,7 @@ import {
   cellText,
   columnLabel,
   filterRows,
+  front3dSpec,
   IColumn,
   ISensitivity,
   ISort,
@@ -229,6 +231,35 @@ function Parallel(props: {
   );
 }
 
+function Front3d(props: {
+  rows: ScenarioRow[];
+  columns: IColumn[];
+  rendermime: IRenderMimeRegistry;
+}): JSX.Element | null {
+  const objectives = useStable(
+    props.columns.filter(c => c.kind === 'recorded' && c.direction).slice(0, 3)
+  );
+  const rows = useStable(props.rows);
+  const spec = useMemo(
+    () => (objectives.length === 3 ? asSvg(front3dSpec(rows, objectives)) : null),
+    [rows, objectives]
+  );
+  if (!spec) {
+    return null;
+  }
+  return (
+    <div
+      className="dtaas-whatif-front3d"
+      data-objectives={objectives.map(c => c.key).join(' ')}
+    >
+      <h4 className="dtaas-section-title">
+        Front of three objectives, projected in pairs (hover a scenario to find it in each)
+      </h4>
+      <Plot rendermime={props.rendermime} spec={spec} className="dtaas-whatif-front3d-plot" />
+    </div>
+  );
+}
+
 function SensitivityTable(props: { sensitivity: ISensitivity }): JSX.Element {
   const table = props.sensitivity.table;
   const keys = table.length ? Object.keys(table[0]).filter(k => k !== 'parameter') : [];
@@ -360,6 +391,9 @@ export function WhatIfResults(props: {
       )}
       <div className="dtaas-whatif-plots">
         <Scatter rows={rows} columns={columns} rendermime={rendermime} />
+        {objectives === 3 ? (
+          <Front3d rows={rows} columns={columns} rendermime={rendermime} />
+        ) : null}
         {objectives >= 3 ? (
           <Parallel rows={rows} columns={columns} rendermime={rendermime} />
         ) : null}

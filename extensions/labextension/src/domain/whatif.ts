@@ -725,6 +725,99 @@ export function scatterSpec(rows: readonly ScenarioRow[], x: IColumn, y: IColumn
   return { ...BASE, layer: layers };
 }
 
+/** The views of the three-objective front, by name (the hover selection joins them). */
+export const FRONT_VIEWS = ['front_0_1', 'front_0_2', 'front_1_2'];
+
+/**
+ * Three objectives as a 3-D front: the three pairwise projections side by side, each a
+ * scatter coloured by Pareto rank with the front (rank 1) drawn larger and outlined. One
+ * hover selection, on the scenario, spans the three, so a scenario shows in all of them.
+ */
+export function front3dSpec(rows: readonly ScenarioRow[], objectives: readonly IColumn[]): Spec {
+  if (objectives.length !== 3) {
+    throw new Error('A 3-D front takes exactly three objectives');
+  }
+  const points = rows
+    .map(row => {
+      const point: Record<string, unknown> = {
+        scenario: row.scenario,
+        rank: rankLabel(row),
+        front: row.rank === 1
+      };
+      objectives.forEach((c, i) => (point[`o${i}`] = cellOf(row, c)));
+      return point;
+    })
+    .filter(p => objectives.every((_, i) => isNumber(p[`o${i}`])));
+  const ranks = [...new Set(points.map(p => p.rank as string))].sort((a, b) =>
+    a === 'unranked' ? 1 : b === 'unranked' ? -1 : Number(a) - Number(b)
+  );
+  const titles = objectives.map(c => `${c.direction || 'min'} ${columnLabel(c)}`);
+  const pairs: Array<[number, number]> = [
+    [0, 1],
+    [0, 2],
+    [1, 2]
+  ];
+  const axis = (i: number) => ({
+    field: `o${i}`,
+    type: 'quantitative',
+    title: titles[i],
+    scale: { zero: false }
+  });
+  const panels = pairs.map(([i, j], k) => ({
+    name: FRONT_VIEWS[k],
+    width: 190,
+    height: 190,
+    mark: { type: 'point', filled: true, tooltip: true },
+    encoding: {
+      x: axis(i),
+      y: axis(j),
+      color: {
+        field: 'rank',
+        type: 'ordinal',
+        title: 'Pareto rank',
+        scale: { domain: ranks, scheme: 'viridis' }
+      },
+      size: {
+        condition: [
+          { param: 'hover', empty: false, value: 300 },
+          { test: 'datum.front', value: 140 }
+        ],
+        value: 50
+      },
+      stroke: {
+        condition: [
+          { param: 'hover', empty: false, value: 'black' },
+          { test: 'datum.front', value: '#e45756' }
+        ],
+        value: null
+      },
+      strokeWidth: { value: 2 },
+      tooltip: [
+        { field: 'scenario', type: 'quantitative', title: 'scenario' },
+        ...objectives.map((c, n) => ({
+          field: `o${n}`,
+          type: 'quantitative',
+          title: columnLabel(c)
+        })),
+        { field: 'rank', type: 'nominal', title: 'rank' }
+      ]
+    }
+  }));
+  return {
+    $schema: BASE.$schema,
+    data: { values: points },
+    params: [
+      {
+        name: 'hover',
+        views: FRONT_VIEWS,
+        select: { type: 'point', fields: ['scenario'], on: 'mouseover', clear: 'mouseout' }
+      }
+    ],
+    hconcat: panels,
+    resolve: { scale: { color: 'shared' } }
+  };
+}
+
 /** A point of the parallel-coordinates plot: one axis of one scenario, scaled to [0, 1]. */
 export interface IParallelPoint {
   scenario: number;
