@@ -199,3 +199,44 @@ def test_a_bad_range_is_refused_next_to_its_parameter(hub: Hub, page: Page, erro
     expect(whatif.locator(".dtaas-whatif-progress")).to_have_attribute("data-total", "2")
     run_command(page, "apputils:change-theme", {"theme": "JupyterLab Light"})
     assert errors == []
+
+
+def test_three_objectives_show_a_3d_front(hub: Hub, page: Page, errors, artifacts):
+    log_in(page, hub, "wendy")
+    _, whatif = whatif_tab(page)
+    vary(whatif, "c1", "0.1", "2")
+    vary(whatif, "k1", "5", "20")
+    design(whatif, "lhs", "6", "3", "min:x1")
+    for objective in ("max:x2", "min:settling_time"):
+        direction, name = objective.split(":")
+        whatif.locator(
+            f".dtaas-whatif-objective-field[data-record='{name}'] .dtaas-whatif-objective select"
+        ).select_option(direction)
+    whatif.locator(".dtaas-whatif-start").click()
+    progress = whatif.locator(".dtaas-whatif-progress")
+    expect(progress).to_have_attribute("data-total", "6")
+    sweep_id = progress.get_attribute("data-sweep-id")
+    expect(progress).to_have_attribute("data-status", "succeeded", timeout=SWEEP_TIMEOUT)
+
+    results = whatif.locator(f".dtaas-whatif-results[data-sweep-id='{sweep_id}']")
+    expect(results.locator("tr.dtaas-whatif-row")).to_have_count(6)
+    front = results.locator(".dtaas-whatif-front3d")
+    expect(front).to_have_attribute("data-objectives", "r:x1 r:x2 r:settling_time")
+    svg = front.locator(".dtaas-whatif-front3d-plot svg").first
+    expect(svg).to_be_visible()
+    # three plot groups, one per pair of objectives, each with a point per scenario
+    panels = svg.locator("g.mark-group.role-scope[class*='front_']")
+    expect(panels).to_have_count(3)
+    for i in range(3):
+        expect(panels.nth(i).locator("path.mark-symbol, g.mark-symbol path")).to_have_count(6)
+    titles = svg.locator(".role-axis-title").all_text_contents()
+    for title in ("min x1 (m)", "max x2 (m)", "min settling_time (s)"):
+        assert titles.count(title) == 2, titles  # each objective on two of the projections
+    # hovering a scenario in one projection outlines it in all three
+    panels.nth(0).locator("g.mark-symbol path").first.hover()
+    expect(svg.locator("g.mark-symbol path[stroke='black']")).to_have_count(3)
+    # with three objectives the parallel coordinates stay, as a second view
+    expect(results.locator(".dtaas-whatif-parallel-plot svg").first).to_be_visible()
+    front.scroll_into_view_if_needed()
+    page.screenshot(path=str(artifacts / "whatif-front3d.png"))
+    assert errors == []

@@ -231,6 +231,16 @@ function Parallel(props: {
   );
 }
 
+/** The three projections take a row of their own, across the plots' grid. */
+const FRONT3D_STYLE: React.CSSProperties = {
+  gridColumn: '1 / -1',
+  minWidth: 0,
+  overflowX: 'auto',
+  padding: '4px 10px 8px',
+  border: 'var(--jp-border-width) solid var(--jp-border-color2)',
+  background: 'var(--jp-layout-color1)'
+};
+
 function Front3d(props: {
   rows: ScenarioRow[];
   columns: IColumn[];
@@ -251,6 +261,7 @@ function Front3d(props: {
     <div
       className="dtaas-whatif-front3d"
       data-objectives={objectives.map(c => c.key).join(' ')}
+      style={FRONT3D_STYLE}
     >
       <h4 className="dtaas-section-title">
         Front of three objectives, projected in pairs (hover a scenario to find it in each)
@@ -390,10 +401,10 @@ export function WhatIfResults(props: {
         <Muted className="dtaas-whatif-no-rows">No scenario has finished yet.</Muted>
       )}
       <div className="dtaas-whatif-plots">
-        <Scatter rows={rows} columns={columns} rendermime={rendermime} />
         {objectives === 3 ? (
           <Front3d rows={rows} columns={columns} rendermime={rendermime} />
         ) : null}
+        <Scatter rows={rows} columns={columns} rendermime={rendermime} />
         {objectives >= 3 ? (
           <Parallel rows={rows} columns={columns} rendermime={rendermime} />
         ) : null}

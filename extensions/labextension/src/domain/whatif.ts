@@ -814,6 +814,7 @@ export function front3dSpec(rows: readonly ScenarioRow[], objectives: readonly I
       }
     ],
     hconcat: panels,
+    spacing: 28,
     resolve: { scale: { color: 'shared' } }
   };
 }
