@@ -480,3 +480,30 @@ def test_a_calibration_maps_the_columns_named_as_records_by_default(workspace):
             {"dt": "tank", "data": "mine/data/tank-run.csv", "time_column": "time", "fit": ["gain"]}
         )
     assert e.value.status == 400 and e.value.fields["field"] == "mapping"
+
+
+def test_each_scenario_has_a_state_folder_of_its_own_as_the_twin_left_it(workspace):
+    write_param_twin(
+        workspace,
+        "stateful",
+        [
+            "state = dtaas.context().state_dir / 'log.txt'\n"
+            "state.write_text(state.read_text() + f'{k}\\n')\n"
+            "dtaas.record('y', len(state.read_text().split()))"
+        ],
+    )
+    twin_state = workspace / "digital_twins" / "stateful" / "state"
+    twin_state.mkdir()
+    (twin_state / "log.txt").write_text("start\n")
+    manager, record = sweep(
+        workspace,
+        {
+            "dt": "stateful",
+            "design": {"kind": "grid", "n": 4, "levels": 4},
+            "ranges": {"k": [0, 1]},
+        },
+    )
+    rows = manager.ranked(record)
+    assert [r["status"] for r in rows] == ["succeeded"] * 4
+    assert [r["recorded"]["y"] for r in rows] == [2, 2, 2, 2]  # none saw another's write
+    assert (twin_state / "log.txt").read_text() == "start\n"  # the twin's own is untouched

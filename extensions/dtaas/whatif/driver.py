@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 import os
+import shutil
 import sys
 from typing import Any
 
@@ -61,6 +62,13 @@ def run_scenario(
     os.chdir(folder)
     context = json.loads(context_json)
     context["output_dir"] = folder  # where the scenario works and its series go
+    source = context.pop("state_source", None)
+    if source:  # a state folder of its own, as the twin's was: scenarios never share one
+        state = os.path.join(folder, ".state")
+        shutil.rmtree(state, ignore_errors=True)
+        shutil.copytree(source, state, symlinks=True)
+        context["state_dir"] = state
+        os.environ["DTAAS_STATE_DIR"] = state
     with open(context_file, "w") as f:
         json.dump(context, f)
     os.environ["DTAAS_OUTPUT_DIR"] = folder

@@ -12,6 +12,7 @@ from __future__ import annotations
 import asyncio
 import math
 import os
+import shutil
 import threading
 import time
 from pathlib import Path
@@ -251,10 +252,17 @@ class SweepManager(LoggingConfigurable):
         )
         context.link_file_assets()
         scenario_context = context.to_dict()
-        scenario_context.update(run_id=run_id, run_dir=str(folder))
+        scenario_context.update(run_id=run_id, run_dir=str(folder), state_source=str(state))
         found = self.runs.snapshots.get(snapshot) if snapshot else None
         if found is not None:
             scenario_context["tick"] = found.tick or 0
+            # every scenario starts from the snapshot's state folder, restored once here
+            staging = self.runs.snapshots.store.stage_restore(found)
+            source = folder / ".snapshot-state"
+            if not source.exists():
+                os.rename(staging / "state", source)
+            shutil.rmtree(staging, ignore_errors=True)
+            scenario_context["state_source"] = str(source)
         prologue = (
             f"import dtaas.kernel as _k\n_k._restore({snapshot!r})\ndel _k" if snapshot else ""
         )
