@@ -60,7 +60,7 @@ def test_the_incubator_whatif_notebook_forks_a_warm_twin_and_ranks_the_controlle
     assert images(lena, done) == 2  # the Pareto plot and the best scenario's air temperature
 
     sweep = api("GET", f"sweeps/{seen['sweep']}").json()
-    assert sweep["status"] == "succeeded" and sweep["done"] == 12
+    assert sweep["status"] == "succeeded" and sweep["done"] == 12 and sweep["failed"] == 0
     assert sweep["snapshot"] == seen["fork"]
     rows = api("GET", f"sweeps/{seen['sweep']}/results").json()["rows"]
     assert len(rows) == 12
