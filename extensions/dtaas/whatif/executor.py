@@ -116,7 +116,11 @@ class WarmKernel:
         self.km.start_kernel(env=env, cwd=str(cwd))
         self.kc = self.km.blocking_client()
         self.kc.start_channels()
-        self.kc.wait_for_ready(timeout=60)
+        try:
+            self.kc.wait_for_ready(timeout=60)
+        except RuntimeError:  # died at start: nothing of it is left behind
+            self.stop()
+            raise
 
     def execute(
         self, code: str, silent: bool = False, timeout: float | None = None
@@ -195,7 +199,7 @@ class Workers:
 
         def one(number: int) -> None:
             try:
-                kernel = WarmKernel(number, self.program.kernel_name, self.env, self.cwd)
+                kernel = self._started(number)
                 _, reply = kernel.execute(self.warm_code, silent=True)
                 if reply.get("status") != "ok":  # the scenarios will say which import fails
                     kernel.execute("import dtaas.whatif.driver", silent=True)
@@ -210,6 +214,17 @@ class Workers:
             t.join()
         if errors and not self.kernels:
             raise RuntimeError(f"no worker kernel started: {errors[0]}")
+
+    def _started(self, number: int, attempts: int = 3) -> WarmKernel:
+        """A kernel, tried again when one dies at start: jupyter_client picks its ports by
+        binding and releasing them, and kernels starting at once elsewhere can take them."""
+        for attempt in range(attempts):
+            try:
+                return WarmKernel(number, self.program.kernel_name, self.env, self.cwd)
+            except RuntimeError:
+                if attempt == attempts - 1:
+                    raise
+        raise AssertionError("unreachable")
 
     @property
     def warm_code(self) -> str:
