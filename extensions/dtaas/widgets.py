@@ -82,7 +82,7 @@ def plot(out: Any, baseline: dict[str, Any], scenario: dict[str, Any], title: st
         for n, v in scenario.items()
         if isinstance(v, (int, float)) and not isinstance(v, bool) and n in baseline
     ]
-    out.clear_output(wait=True)
+    out.outputs = ()  # the last plot goes (clear_output(wait=True) waits for a message)
     if not names:
         out.append_stdout(f"{title}: {scenario}\n")
         return

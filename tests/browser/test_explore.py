@@ -71,8 +71,8 @@ def test_explore_sliders_rerun_the_twin(hub: Hub, page: Page, errors, artifacts)
     readout.fill("1.5")
     readout.press("Enter")
     expect(readout).to_have_text("1.50")
-    # the newest plot is the scenario's (the output keeps the baseline's above it: the plot
-    # is appended after a clear_output(wait=True) that no routed output ever completes)
+    # the scenario's plot in place of the baseline's
     expect(image.last).not_to_have_attribute("src", before, timeout=RUN_TIMEOUT)
+    expect(image).to_have_count(1)
     page.screenshot(path=str(artifacts / "explore.png"))
     assert errors == []
