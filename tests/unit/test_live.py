@@ -170,10 +170,9 @@ def test_a_respawn_restores_files_byte_for_byte_and_variables_and_goes_on_from_i
     live_twin,
 ):
     workspace = live_twin
-    manager_holder = {}
 
     async def scenario():
-        manager = manager_holder["m"] = RunManager(workspace)
+        manager = RunManager(workspace)
         record = manager.submit({"dt": "shadow"})
         await until(lambda: record.live and record.live["tick"] >= 4)
         snapshot = await manager.save(record.id, {})

@@ -413,6 +413,7 @@ class RunManager(LoggingConfigurable):
         self._note(record, f"saving snapshot {request['id']} between two ticks")
         snapshot = await self.snapshots.wait_for(
             request["id"],
+            record.dt,
             self.store.file(record, f"{SAVES_FOLDER}/{request['id']}.error"),
             self.snapshots.save_timeout,
         )
@@ -764,6 +765,7 @@ class RunManager(LoggingConfigurable):
         try:
             await self.snapshots.wait_for(
                 request["id"],
+                record.dt,
                 self.store.file(record, f"{SAVES_FOLDER}/{request['id']}.error"),
                 self.snapshots.shutdown_save_timeout,
             )

@@ -104,13 +104,15 @@ class SnapshotManager(LoggingConfigurable):
         )
         return self.store.finish(snapshot, files, [])
 
-    async def wait_for(self, snapshot_id: str, error_file: Path, timeout: float) -> Snapshot:
+    async def wait_for(
+        self, snapshot_id: str, dt: str, error_file: Path, timeout: float
+    ) -> Snapshot:
         """The snapshot a kernel was asked to write, once it is there; 500 with the
         kernel's reason if it failed, 504 if it takes longer than ``timeout``."""
         loop = asyncio.get_running_loop()
         deadline = loop.time() + timeout
         while loop.time() < deadline:
-            found = await asyncio.to_thread(self.store.get, snapshot_id)
+            found = await asyncio.to_thread(self.store.get, snapshot_id, dt)
             if found is not None:
                 return found
             if error_file.is_file():

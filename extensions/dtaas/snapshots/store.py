@@ -173,8 +173,7 @@ class SnapshotStore:
         trash = folder.with_name(f".deleted-{snapshot.id}")
         os.rename(folder, trash)  # gone from listings at once
         shutil.rmtree(trash, ignore_errors=True)
-        keep = {f.sha256 for s in self.all() for f in s.files}
-        keep |= {v.sha256 for s in self.all() for v in s.variables}
+        keep = {e.sha256 for s in self.all() for e in (*s.files, *s.variables)}
         return self.blobs.collect(keep)
 
     def clean_leftovers(self, older_than_s: float = 3600) -> list[str]:
@@ -224,11 +223,12 @@ class SnapshotStore:
     def _dt_folders(self, dt: str | None = None) -> list[str]:
         return real_folders(self._root, NAME_RE, dt)
 
-    def get(self, snapshot_id: str) -> Snapshot | None:
+    def get(self, snapshot_id: str, dt: str | None = None) -> Snapshot | None:
+        """The snapshot, looked for in its twin's folder when ``dt`` is known, else in all."""
         if not isinstance(snapshot_id, str) or not RUN_ID_RE.match(snapshot_id):
             return None
-        for dt in sorted(self._dt_folders()):
-            found = self._load(dt, snapshot_id)
+        for name in sorted(self._dt_folders(dt)):
+            found = self._load(name, snapshot_id)
             if found is not None:
                 return found
         return None

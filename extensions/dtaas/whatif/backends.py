@@ -82,8 +82,7 @@ class LocalBackend(SweepBackend):
         env = hashlib.sha256(repr(sorted(job.env.items())).encode()).hexdigest()
         return (str(job.notebook), digest, job.kernel_name, env, job.prologue)
 
-    def _take(self, job: SweepJob) -> Workers:
-        key = self.key(job)
+    def _take(self, job: SweepJob, key: tuple) -> Workers:
         with self._lock:
             self._reap()
             pooled = self._pools.pop(key, None)
@@ -107,7 +106,8 @@ class LocalBackend(SweepBackend):
                 workers.stop()
 
     def run(self, job, scenarios, done) -> None:
-        workers = self._take(job)
+        key = self.key(job)  # reads the notebook: once a sweep
+        workers = self._take(job, key)
         with self._lock:
             self._busy[id(job)] = workers
         try:
@@ -118,7 +118,7 @@ class LocalBackend(SweepBackend):
                 if workers.cancelled or not workers.kernels:
                     workers.stop()
                 else:
-                    self._pools[self.key(job)] = (workers, time.monotonic())
+                    self._pools[key] = (workers, time.monotonic())
             timer = threading.Timer(self.pool_idle_s + 1, self._reap_locked)
             timer.daemon = True  # never holds a stopping server
             timer.start()

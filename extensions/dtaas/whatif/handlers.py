@@ -29,7 +29,7 @@ class SweepsHandler(SweepsBase):
         if limit is not None and (not limit.isdigit() or int(limit) < 1):
             raise RequestError(400, f"limit {limit!r} is not a positive integer", field="limit")
         found = await asyncio.to_thread(self.sweeps.store.all, dt, int(limit) if limit else None)
-        self.finish({"sweeps": [self.sweeps.get(s.id).to_dict() for s in found]})
+        self.finish({"sweeps": [self.sweeps.current(s).to_dict() for s in found]})
 
     @web.authenticated
     @authorized

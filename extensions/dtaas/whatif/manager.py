@@ -466,6 +466,10 @@ class SweepManager(LoggingConfigurable):
         self._start(record, design)
         return record
 
+    def current(self, record: SweepRecord) -> SweepRecord:
+        """The record in memory while its sweep runs (its progress), else the one read."""
+        return self._running.get(record.id, record)
+
     def get(self, sweep_id: str) -> SweepRecord:
         if sweep_id in self._running:
             return self._running[sweep_id]
