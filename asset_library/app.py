@@ -32,6 +32,7 @@ from .handlers import (
     WhoAmIHandler,
 )
 from .index import LibraryIndex
+from .results.handlers import ROUTES as RESULT_ROUTES
 
 log = logging.getLogger("dtaas.library")
 OPENAPI = Path(__file__).parent / "openapi.yaml"
@@ -88,6 +89,7 @@ def make_app(
             (url_path_join(api, "digital_twins"), CreateDTHandler),
             (url_path_join(api, "reindex"), ReindexHandler),
             (url_path_join(api, "openapi.json"), OpenAPIHandler),
+            *((url_path_join(prefix, path), handler) for path, handler in RESULT_ROUTES),
             (url_path_join(prefix, ".*"), NotFoundHandler),
         ],
         log_function=log_request,

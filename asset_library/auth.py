@@ -16,6 +16,7 @@ from .errors import HUB_UNREACHABLE, APIError
 
 LIBRARY_READ = "custom:library:read"
 LIBRARY_WRITE = "custom:library:write"
+LIBRARY_CURATE = "custom:library:curate"
 
 
 def has_scope(scopes: Iterable[str], wanted: str, user: str | None = None) -> bool:

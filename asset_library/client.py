@@ -35,8 +35,10 @@ class LibraryClient:
         if not self.base_url or not self.token:
             raise APIError(503, "the library service is not configured for this server")
         url = f"{self.base_url}api/{quote(endpoint, safe='/:')}" + (f"?{query}" if query else "")
-        if method == "GET":
+        if method in ("GET", "DELETE") and body is None:
             data = None
+        elif isinstance(body, bytes):
+            data = body  # a file's bytes, passed as they are
         else:
             try:
                 data = json.dumps(body if body is not None else {}, allow_nan=False)
@@ -50,9 +52,12 @@ class LibraryClient:
             headers={
                 "Authorization": f"token {self.token}",
                 "Accept": "application/json",
-                "Content-Type": "application/json",
+                "Content-Type": "application/octet-stream"
+                if isinstance(body, bytes)
+                else "application/json",
             },
             body=data,
+            allow_nonstandard_methods=True,
             request_timeout=self.timeout,
             **kwargs,
         )

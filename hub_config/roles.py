@@ -6,14 +6,18 @@ them on every request (see ``asset_library.auth``).
 
 from __future__ import annotations
 
-from asset_library.auth import LIBRARY_READ, LIBRARY_WRITE
+import os
+
+from asset_library.auth import LIBRARY_CURATE, LIBRARY_READ, LIBRARY_WRITE
 
 LIBRARY_SERVICE = "library"
 
 CUSTOM_SCOPES = {
     LIBRARY_READ: {"description": "Read the digital twin library: own, group and common assets."},
     LIBRARY_WRITE: {"description": "Change assets in one's own private library."},
+    LIBRARY_CURATE: {"description": "Approve or reject what users publish to the common library."},
 }
+CURATOR_ROLE = "dtaas-curator"
 
 ACCESS_LIBRARY = f"access:services!service={LIBRARY_SERVICE}"
 
@@ -26,7 +30,12 @@ SERVER_TOKEN_SCOPES = [
     ACCESS_LIBRARY,
     LIBRARY_READ,
     LIBRARY_WRITE,
+    LIBRARY_CURATE,  # kept only when the user holds it (a curator)
 ]
+
+
+def _names(env: str) -> list[str]:
+    return sorted({n.strip() for n in os.environ.get(env, "").split(",") if n.strip()})
 
 
 def load_roles() -> list[dict]:
@@ -35,12 +44,30 @@ def load_roles() -> list[dict]:
         {
             "name": "user",
             "description": "Standard user privileges, plus the digital twin library",
-            "scopes": ["self", ACCESS_LIBRARY, LIBRARY_READ, LIBRARY_WRITE],
+            # shares!user: a user may share their own servers (JupyterHub's sharing API),
+            # naming the users and groups of the organisation they share with
+            "scopes": [
+                "self",
+                "shares!user",
+                "read:users:name",
+                "read:groups:name",
+                ACCESS_LIBRARY,
+                LIBRARY_READ,
+                LIBRARY_WRITE,
+            ],
+        },
+        {
+            "name": CURATOR_ROLE,
+            "description": "Curates the common digital twin library (DTAAS_CURATORS)",
+            "scopes": [ACCESS_LIBRARY, LIBRARY_READ, LIBRARY_CURATE],
+            "users": _names("DTAAS_CURATORS"),
+            "groups": _names("DTAAS_CURATOR_GROUPS"),
         },
         {
             "name": "library-service",
             "description": "The library service resolves users and their groups",
-            "scopes": ["read:users:name", "read:users:groups", "read:groups:name"],
+            # read:groups: a group's properties name its admins (dtaas_admins)
+            "scopes": ["read:users:name", "read:users:groups", "read:groups"],
             "services": [LIBRARY_SERVICE],
         },
     ]

@@ -5,7 +5,7 @@ from __future__ import annotations
 import os
 import sys
 
-from .roles import LIBRARY_READ, LIBRARY_SERVICE, LIBRARY_WRITE
+from .roles import LIBRARY_CURATE, LIBRARY_READ, LIBRARY_SERVICE, LIBRARY_WRITE
 from .settings import Settings
 
 
@@ -22,6 +22,6 @@ def library_service(settings: Settings) -> dict:
             "DTAAS_LIBRARY_DB_URL": os.environ.get("DTAAS_LIBRARY_DB_URL", ""),
         },
         "oauth_no_confirm": True,
-        "oauth_client_allowed_scopes": [LIBRARY_READ, LIBRARY_WRITE],
+        "oauth_client_allowed_scopes": [LIBRARY_READ, LIBRARY_WRITE, LIBRARY_CURATE],
         "display": False,
     }

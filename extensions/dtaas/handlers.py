@@ -141,9 +141,29 @@ class LibraryProxyHandler(DTaaSHandler):
     @web.authenticated
     @authorized
     async def post(self, endpoint: str | None = None) -> None:
-        status, data = await self.library.request("POST", endpoint or "", body=self.json_body())
+        await self._pass("POST", endpoint, self.json_body())
+
+    @web.authenticated
+    @authorized
+    async def patch(self, endpoint: str | None = None) -> None:
+        await self._pass("PATCH", endpoint, self.json_body())
+
+    @web.authenticated
+    @authorized
+    async def delete(self, endpoint: str | None = None) -> None:
+        await self._pass("DELETE", endpoint, None)
+
+    @web.authenticated
+    @authorized
+    async def put(self, endpoint: str | None = None) -> None:
+        """A file's new bytes, passed on unparsed (the library checks them)."""
+        await self._pass("PUT", endpoint, bytes(self.request.body or b""))
+
+    async def _pass(self, method: str, endpoint: str | None, body: Any) -> None:
+        status, data = await self.library.request(method, endpoint or "", body=body)
         self.set_status(status)
-        self.write_json(data)
+        if status != 204:
+            self.write_json(data)
         self.finish()
 
 
