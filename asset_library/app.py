@@ -33,6 +33,7 @@ from .handlers import (
 )
 from .index import LibraryIndex
 from .results.handlers import ROUTES as RESULT_ROUTES
+from .sharing.store import SharingStore
 
 log = logging.getLogger("dtaas.library")
 OPENAPI = Path(__file__).parent / "openapi.yaml"
@@ -97,6 +98,7 @@ def make_app(
         dtaas_data_dir=data_dir,
         library_index=index,
         library_groups=groups,
+        library_sharing=SharingStore(index.engine),
         library_openapi=load_openapi(prefix),
     )
 
