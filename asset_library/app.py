@@ -33,6 +33,8 @@ from .handlers import (
 )
 from .index import LibraryIndex
 from .results.handlers import ROUTES as RESULT_ROUTES
+from .sharing.handlers import ROUTES as SHARING_ROUTES
+from .sharing.manager import SharingManager
 from .sharing.store import SharingStore
 
 log = logging.getLogger("dtaas.library")
@@ -75,6 +77,7 @@ def make_app(
 ) -> web.Application:
     """The tornado application; ``prefix`` is the service's URL prefix on the proxy."""
     api = url_path_join(prefix, "api")
+    store = SharingStore(index.engine)
     return web.Application(
         [
             (prefix, IndexHandler),
@@ -90,6 +93,7 @@ def make_app(
             (url_path_join(api, "digital_twins"), CreateDTHandler),
             (url_path_join(api, "reindex"), ReindexHandler),
             (url_path_join(api, "openapi.json"), OpenAPIHandler),
+            *((url_path_join(api, path), handler) for path, handler in SHARING_ROUTES),
             *((url_path_join(prefix, path), handler) for path, handler in RESULT_ROUTES),
             (url_path_join(prefix, ".*"), NotFoundHandler),
         ],
@@ -98,7 +102,8 @@ def make_app(
         dtaas_data_dir=data_dir,
         library_index=index,
         library_groups=groups,
-        library_sharing=SharingStore(index.engine),
+        library_sharing=store,
+        library_sharing_manager=SharingManager(data_dir, index, store, groups),
         library_openapi=load_openapi(prefix),
     )
 

@@ -15,12 +15,13 @@ from urllib.parse import quote
 from tornado import web
 from tornado.ioloop import IOLoop
 
-from .auth import LIBRARY_READ, LIBRARY_WRITE, LibraryAuthenticated
+from .auth import LIBRARY_CURATE, LIBRARY_READ, LIBRARY_WRITE, LibraryAuthenticated, has_scope
 from .authoring import AuthoringError, create_dt, list_templates
-from .catalog import ASSET_TYPES, visible
+from .catalog import ASSET_TYPES
+from .detail import read_detail
 from .errors import APIError, dumps, json_object
 from .fsutil import PathOutsideRoot, confined
-from .manifest import ASSET_MANIFEST, DT_MANIFEST, read_manifest
+from .manifest import ASSET_MANIFEST, DT_MANIFEST
 from .scopes import (
     ScopeError,
     key_for_token,
@@ -29,13 +30,13 @@ from .scopes import (
     user_key,
     visible_keys,
 )
-from .validation import validate_manifest, validate_text
+from .sharing.manager import Found, SharingManager, Who
+from .validation import validate_text
 
 SORTS = ("relevance", "title", "name", "modified", "-modified")
 MAX_LIMIT = 200
 MAX_NAME = 255
 MAX_PATH = 4096
-MAX_TREE = 1000
 MAX_ASSETS = 200
 CHUNK = 64 * 1024
 WORKERS = 4
@@ -112,8 +113,7 @@ class LibraryHandler(LibraryAuthenticated, web.RequestHandler):
         return json_object(self.request.body)
 
     async def visible_keys(self, user: dict) -> list[str]:
-        groups = await self.settings["library_groups"].of(user["name"])
-        return visible_keys(user["name"], groups)
+        return visible_keys(user["name"], list((await self.who(user)).groups))
 
     async def scope_key(self, user: dict, token: str) -> str:
         """A scope from the URL or a filter, as a key the user may read."""
@@ -125,11 +125,32 @@ class LibraryHandler(LibraryAuthenticated, web.RequestHandler):
             raise APIError(404, f"no library {token!r} visible to you", scope=token)
         return key
 
+    @property
+    def sharing(self) -> SharingManager:
+        return self.settings["library_sharing_manager"]
+
+    async def who(self, user: dict) -> Who:
+        """The asking user with their groups and whether they curate; kept per request."""
+        if getattr(self, "_who", None) is None or self._who.name != user["name"]:
+            groups = await self.settings["library_groups"].of(user["name"])
+            self._who = Who(
+                name=user["name"],
+                groups=tuple(groups),
+                curator=bool(user.get("admin"))
+                or has_scope(user.get("scopes", []), LIBRARY_CURATE, user["name"]),
+                admin=bool(user.get("admin")),
+            )
+        return self._who
+
     def present(self, item: dict, user: dict) -> dict:
-        """An indexed asset as the asking user sees it: private, group:<g> or common."""
+        """An indexed asset as the asking user sees it: private, group:<g>, common or
+        another user's (shared), with the user's role on it."""
         item = dict(item)
         key = item.pop("scope_key", item.get("scope"))
         item["scope"] = "private" if key == user_key(user["name"]) else key
+        who = getattr(self, "_who", None)
+        if "role" not in item and who is not None:
+            item["role"] = self.sharing.listed_role(who, key)
         return item
 
 
@@ -165,6 +186,9 @@ class SearchHandler(LibraryHandler):
                     400, f"type {t!r} is not one of {', '.join(ASSET_TYPES)}", field="type"
                 )
         scope = self.get_argument("scope", None)
+        if scope == "shared":
+            await self.shared(user, q, types)
+            return
         scope_key = await self.scope_key(user, scope) if scope else None
         sort = self.get_argument("sort", "relevance" if q else "title")
         if sort not in SORTS:
@@ -193,6 +217,18 @@ class SearchHandler(LibraryHandler):
         result["items"] = [self.present(i, user) for i in result["items"]]
         self.write_json(result)
 
+    async def shared(self, user: dict, q: str | None, types: list[str]) -> None:
+        """``scope=shared``: what others granted the user, by title (one page)."""
+        limit_arg = self.get_argument("limit", "50")
+        if not limit_arg.isdigit() or not 1 <= int(limit_arg) <= MAX_LIMIT:
+            raise APIError(400, f"limit must be 1..{MAX_LIMIT}", field="limit")
+        who = await self.who(user)
+        result = await self.read(
+            self.sharing.shared, who, q, types, self.get_arguments("tag"), int(limit_arg)
+        )
+        result["items"] = [self.present(i, user) for i in result["items"]]
+        self.write_json(result)
+
 
 class AssetsHandler(LibraryHandler):
     """``GET api/assets``: the first page of everything the user may read, by title."""
@@ -205,26 +241,18 @@ class AssetsHandler(LibraryHandler):
 
 
 class AssetHandlerBase(LibraryHandler):
-    """Resolves ``<scope>/<type>/<name>`` to an indexed asset and its folder on disk."""
+    """Resolves ``<scope>/<type>/<name>`` to an asset the user may see, with their role."""
 
-    async def asset(self, user: dict, scope: str, asset_type: str, name: str) -> tuple:
-        if asset_type not in ASSET_TYPES:
-            raise APIError(
-                404, f"type {asset_type!r} is not one of {', '.join(ASSET_TYPES)}", type=asset_type
-            )
-        if not name or len(name) > MAX_NAME or "\x00" in name or "/" in name or name in ("..", "."):
-            raise APIError(400, f"name {name!r} is not an asset name", path=name)
-        key = await self.scope_key(user, scope)
-        try:
-            folder = confined(library_root(self.data_dir, key), asset_type, name)
-        except PathOutsideRoot as e:
-            raise APIError(400, str(e), path=name) from None
-        item = await self.read(self.index.get, key, asset_type, name)
-        if item is None or not (folder.exists() and visible(folder.name)):
-            raise APIError(
-                404, f"no asset {scope}/{asset_type}/{name}", path=f"{asset_type}/{name}"
-            )
-        return key, folder, item
+    async def asset(
+        self, user: dict, scope: str, asset_type: str, name: str, need: str = "view"
+    ) -> tuple:
+        found = await self.found(user, scope, asset_type, name, need)
+        return found.key, found.folder, found.item
+
+    async def found(
+        self, user: dict, scope: str, asset_type: str, name: str, need: str = "view"
+    ) -> Found:
+        return await self.sharing.find(await self.who(user), scope, asset_type, name, need)
 
 
 class AssetDetailHandler(AssetHandlerBase):
@@ -232,8 +260,9 @@ class AssetDetailHandler(AssetHandlerBase):
 
     async def get(self, scope: str, asset_type: str, name: str) -> None:
         user = await self.require(LIBRARY_READ)
-        key, folder, item = await self.asset(user, scope, asset_type, name)
-        detail = self.present(item, user)
+        found = await self.found(user, scope, asset_type, name)
+        key, folder = found.key, found.folder
+        detail = self.present(found.item | {"role": found.role}, user)
         detail.update(await self.work(read_detail, folder, asset_type))
         detail["relations"] = await relations(self, user, key, asset_type, name, detail)
         self.write_json(detail)
@@ -249,7 +278,14 @@ class RelationsHandler(AssetHandlerBase):
 
 
 class FileHandler(AssetHandlerBase):
-    """``GET api/assets/<scope>/<type>/<name>/files/<path>``: one file, streamed."""
+    """``GET|PUT api/assets/<scope>/<type>/<name>/files/<path>``: one file, streamed, or
+    written through the library by an editor."""
+
+    async def put(self, scope: str, asset_type: str, name: str, path: str) -> None:
+        """A file's new bytes, for those who may edit the asset (a manifest is validated)."""
+        user = await self.require(LIBRARY_WRITE)
+        found = await self.found(user, scope, asset_type, name, need="edit")
+        self.write_json(await self.sharing.write_file(self._who, found, path, self.request.body))
 
     async def get(self, scope: str, asset_type: str, name: str, path: str) -> None:
         user = await self.require(LIBRARY_READ)
@@ -388,45 +424,6 @@ class NotFoundHandler(LibraryHandler):
         raise APIError(404, f"no such endpoint: {self.request.path}")
 
 
-def read_detail(folder: Path, asset_type: str) -> dict[str, Any]:
-    """The parts of an asset's detail read from disk: manifest, problems, files."""
-    manifest_name = DT_MANIFEST if asset_type == "digital_twins" else ASSET_MANIFEST
-    manifest = read_manifest(folder / manifest_name) if folder.is_dir() else None
-    problems = [
-        {"file": manifest_name, "line": None, "field": "", "message": p}
-        for p in (manifest.problems if manifest else [])
-    ]
-    if manifest and not manifest.problems:
-        problems += [p.to_dict() for p in validate_manifest(manifest, asset_type)]
-    return {
-        "manifest": manifest.data if manifest else {},
-        "problems": problems,
-        "files": file_tree(folder),
-    }
-
-
-def file_tree(folder: Path) -> list[dict[str, Any]]:
-    """The asset's visible files (at most MAX_TREE), for the detail view."""
-    if folder.is_file():
-        return [{"path": folder.name, "type": "file", "size": folder.stat().st_size}]
-    out: list[dict[str, Any]] = []
-    for root, dirs, files in os.walk(folder):
-        dirs[:] = sorted(d for d in dirs if visible(d))
-        rel = Path(root).relative_to(folder)
-        for d in dirs:
-            out.append({"path": str(rel / d), "type": "directory", "size": 0})
-        for f in sorted(files):
-            if not visible(f):
-                continue
-            p = Path(root) / f
-            if p.is_symlink():
-                continue
-            out.append({"path": str(rel / f), "type": "file", "size": p.stat().st_size})
-            if len(out) >= MAX_TREE:
-                return out
-    return out
-
-
 def open_regular(path: Path):
     """A regular file opened for reading (OSError for anything else)."""
     f = open(path, "rb")  # noqa: SIM115 (closed by the caller)
@@ -447,13 +444,19 @@ async def relations(
 ) -> dict[str, Any]:
     """A DT's assets, resolved (missing ones flagged), and the DTs that use this asset."""
     keys = await handler.visible_keys(user)
-    return await handler.read(_relations, handler, user, keys, key, asset_type, name, item)
+    # a shared asset's references resolve in its own library; what uses it is only
+    # listed from the libraries the user sees (never the owner's other assets)
+    resolvable = keys if key in keys else [*keys, key]
+    return await handler.read(
+        _relations, handler, user, keys, resolvable, key, asset_type, name, item
+    )
 
 
 def _relations(
     handler: LibraryHandler,
     user: dict,
     keys: list[str],
+    resolvable: list[str],
     key: str,
     asset_type: str,
     name: str,
@@ -470,7 +473,7 @@ def _relations(
             entry["problem"] = str(e)
             uses.append(entry)
             continue
-        if ref_key in keys:
+        if ref_key in resolvable:
             found = handler.index.get(ref_key, ref.type, ref.name)
             if found:
                 entry.update(missing=False, asset=handler.present(found, user))

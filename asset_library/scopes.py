@@ -44,6 +44,16 @@ def key_for_token(token: str, user: str) -> str:
     raise ScopeError(f"scope {token!r} is not mine, common or group:<name>")
 
 
+def key_for_asset_token(token: str, user: str) -> str:
+    """Like ``key_for_token``, plus ``user:<name>``: another user's library, for an
+    asset shared with the asking user (whether it is, the caller checks)."""
+    if token in ("private", "mine"):
+        return user_key(user)
+    if token.startswith("user:") and NAME_RE.match(token[5:]):
+        return token
+    return key_for_token(token, user)
+
+
 def token_for_key(key: str, user: str) -> str:
     return "mine" if key == user_key(user) else key
 

@@ -18,6 +18,7 @@ import requests
 ROOT = Path(__file__).resolve().parent.parent
 PASSWORD = "test-password-123"
 ADMIN_PASSWORD = "admin-password-0123456789abcdefghij"
+CURATOR = "curator"  # holds the dtaas-curator role on every test hub
 
 
 def _free(port: int) -> bool:
@@ -134,6 +135,7 @@ class Hub:
             "DTAAS_PORT": str(self.port),
             "DTAAS_PASSWORD": PASSWORD,
             "DTAAS_ADMIN_PASSWORD": ADMIN_PASSWORD,
+            "DTAAS_CURATORS": CURATOR,
             **self.extra_env,
         }
         env["PATH"] = f"{Path(sys.executable).parent}:{env.get('PATH', '')}"
