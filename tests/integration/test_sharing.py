@@ -12,6 +12,7 @@ import yaml
 
 from tests.dts import write_dt
 from tests.hub import ADMIN_PASSWORD, CURATOR, Hub
+from tests.openapi import OpenAPIChecker
 
 pytestmark = pytest.mark.integration
 API = "/services/library/api"
@@ -39,8 +40,16 @@ def admin(hub: Hub) -> dict:
     return light_user(hub, "admin", ADMIN_PASSWORD)
 
 
+_specs: dict[str, OpenAPIChecker] = {}
+
+
 def call(hub: Hub, user: dict, method: str, path: str, **kw) -> requests.Response:
-    return user["api"].request(method, f"{hub.url}{API}{path}", timeout=30, **kw)
+    """A library call whose answer is checked against the library's OpenAPI document."""
+    r = user["api"].request(method, f"{hub.url}{API}{path}", timeout=30, **kw)
+    if hub.url not in _specs:
+        _specs[hub.url] = OpenAPIChecker(requests.get(f"{hub.url}{API}/openapi.json").json())
+    _specs[hub.url].check(method, path.split("?")[0], r)
+    return r
 
 
 def until(fn, timeout: float = 15.0):
