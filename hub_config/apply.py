@@ -14,6 +14,7 @@ from .roles import CUSTOM_SCOPES, SERVER_TOKEN_SCOPES, load_roles
 from .seed import seed_common
 from .services import library_service
 from .settings import Settings, load_settings
+from .sharing import configure_sharing
 
 ROOT = Path(__file__).resolve().parent.parent
 USERNAME_PATTERN = r"^[a-z0-9][a-z0-9._-]{0,63}$"
@@ -77,6 +78,7 @@ def configure(c, settings: Settings | None = None) -> Settings:
         c.Spawner.http_timeout = 60
         c.Spawner.start_timeout = 120
 
+    configure_sharing(c, s)
     seed_common(s.common_dir)
     _announce(s, passwords)
     return s
