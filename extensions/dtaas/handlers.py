@@ -22,6 +22,7 @@ from asset_library.errors import APIError, dumps, json_object
 from .configs import ConfigStore
 from .digital_twins import NAME_RE, DigitalTwin, RequestError, find_dt, resolve_parameters
 from .jsonsafe import short_strings
+from .liveshares import LiveShareManager, server_name
 from .runs.manager import RunManager
 from .runs.model import RunRecord
 from .runs.outputs import CHUNK, MAX_LISTED
@@ -371,6 +372,99 @@ class RunSaveHandler(DTaaSHandler):
         self.finish(saved.to_dict())
 
 
+def library_audit(library: LibraryClient, log: Any) -> Any:
+    """Records an event in the library's audit log as this user; a refusal is a warning."""
+
+    async def audit(action: str, target: str, detail: dict[str, Any]) -> None:
+        body = {"action": action, "target": target, "detail": detail}
+        try:
+            await library.request("POST", "audit", body=body)
+        except APIError as e:  # the share stands; the server's log says what was not recorded
+            log.warning("audit of %s %s not recorded: %s", action, target, e.message)
+
+    return audit
+
+
+class LiveSharesHandler(DTaaSHandler):
+    """Live sharing of this user's servers (see ``liveshares``); their owner only."""
+
+    @property
+    def live_shares(self) -> LiveShareManager:
+        """The manager, to its owner alone: someone the server is shared with, or an
+        admin, does not share it on."""
+        manager = self.settings.get("dtaas_live_shares")
+        if manager is None:
+            manager = LiveShareManager(
+                audit=library_audit(self.library, self.log),
+                parent=self.settings.get("serverapp"),
+                log=self.log,
+            )
+            self.settings["dtaas_live_shares"] = manager
+        user = self.current_user
+        name = getattr(user, "username", None) or getattr(user, "name", None)
+        if manager.user and name != manager.user:
+            raise RequestError(403, f"only {manager.user} shares {manager.user}'s servers")
+        return manager
+
+
+class SharesHandler(LiveSharesHandler):
+    """``GET /dtaas/api/shares``: the user's servers with their shares and share codes."""
+
+    @web.authenticated
+    @authorized
+    async def get(self) -> None:
+        self.finish({"user": self.live_shares.user, "servers": await self.live_shares.servers()})
+
+
+class ServerSharesHandler(LiveSharesHandler):
+    """``GET|POST /dtaas/api/shares/<server>``: a server's shares; share it with a user or group."""
+
+    @web.authenticated
+    @authorized
+    async def get(self, server: str) -> None:
+        self.finish({"shares": await self.live_shares.shares(server_name(server))})
+
+    @web.authenticated
+    @authorized
+    async def post(self, server: str) -> None:
+        share = await self.live_shares.share(server_name(server), self.json_body())
+        self.set_status(201)
+        self.finish(share)
+
+
+class ServerShareHandler(LiveSharesHandler):
+    """``DELETE /dtaas/api/shares/<server>/<user|group>/<name>``: revoke a share."""
+
+    @web.authenticated
+    @authorized
+    async def delete(self, server: str, kind: str, name: str) -> None:
+        await self.live_shares.revoke(server_name(server), kind, name)
+        self.set_status(204)
+        self.finish()
+
+
+class ShareCodesHandler(LiveSharesHandler):
+    """``POST /dtaas/api/shares/<server>/codes`` ``{"expires_in": s}``: a share link."""
+
+    @web.authenticated
+    @authorized
+    async def post(self, server: str) -> None:
+        code = await self.live_shares.create_code(server_name(server), self.json_body())
+        self.set_status(201)
+        self.finish(code)
+
+
+class ShareCodeHandler(LiveSharesHandler):
+    """``DELETE /dtaas/api/shares/<server>/codes/<id>``: revoke a share link."""
+
+    @web.authenticated
+    @authorized
+    async def delete(self, server: str, code_id: str) -> None:
+        await self.live_shares.revoke_code(server_name(server), code_id)
+        self.set_status(204)
+        self.finish()
+
+
 OPENAPI = Path(__file__).with_name("openapi.yaml")
 
 
@@ -412,4 +506,9 @@ def handlers() -> list[tuple[str, type]]:
         (rf"/dtaas/api/runs/{NAME}/save", RunSaveHandler),
         (rf"/dtaas/api/runs/{NAME}/outputs", RunOutputsHandler),
         (rf"/dtaas/api/runs/{NAME}/outputs\.zip", RunOutputsZipHandler),
+        (r"/dtaas/api/shares", SharesHandler),
+        (rf"/dtaas/api/shares/{NAME}", ServerSharesHandler),
+        (rf"/dtaas/api/shares/{NAME}/codes/{NAME}", ShareCodeHandler),
+        (rf"/dtaas/api/shares/{NAME}/codes", ShareCodesHandler),
+        (rf"/dtaas/api/shares/{NAME}/{NAME}/{NAME}", ServerShareHandler),
     ]
