@@ -16,7 +16,7 @@ import { scopeToken } from '../domain/assets';
 export interface ISearchQuery {
   q?: string;
   types?: AssetType[];
-  /** A scope token: "mine", "common", "group:<name>" or "shared". */
+  /** A scope token: "mine", "common", "group:<name>", "user:<name>" or "shared". */
   scope?: string;
   tags?: string[];
   sort?: string;
@@ -24,15 +24,16 @@ export interface ISearchQuery {
   limit?: number;
 }
 
-/** Path segments are escaped, but the colon of "group:<g>" is left readable. */
-function segment(text: string): string {
+/** Path segments are escaped, but the colon of "group:<g>" and "user:<u>" is left readable. */
+export function segment(text: string): string {
   return encodeURIComponent(text).replace(/%3A/gi, ':');
 }
 
-function assetEndpoint(asset: IAssetKey): string {
+/** `library/assets/<scope>/<type>/<name>[/<rest>...]`. */
+export function assetEndpoint(asset: IAssetKey, ...rest: string[]): string {
   return (
     'library/' +
-    ['assets', scopeToken(asset.scope), asset.type, asset.name].map(segment).join('/')
+    ['assets', scopeToken(asset.scope), asset.type, asset.name, ...rest].map(segment).join('/')
   );
 }
 

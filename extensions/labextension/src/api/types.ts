@@ -68,3 +68,29 @@ export interface IAssetKey {
   name: string;
   title?: string;
 }
+
+/* Sharing: grants, forks, publishing to the common library, versions, shared results. */
+
+/** A user's role on an asset, each including the ones before; `owner` above all. */
+export type Role = NonNullable<LibrarySchemas['Asset']['role']>;
+export type Grant = LibrarySchemas['Grant'];
+export type GrantRequest = LibrarySchemas['GrantRequest'];
+export type ForkRequest = NonNullable<
+  LibraryPaths['/assets/{scope}/{type}/{name}/fork']['post']['requestBody']
+>['content']['application/json'];
+/** A file of a publish request as it differs from the common library's copy. */
+export type PublishDiff = LibrarySchemas['FileChange'];
+export type PublishRequest = LibrarySchemas['PublishRequest'];
+export type PublishStatus = PublishRequest['status'];
+export type NewPublishRequest = NonNullable<
+  LibraryPaths['/publish']['post']['requestBody']
+>['content']['application/json'];
+export type AssetVersion = LibrarySchemas['Version'];
+export type ResultGrant = JsonOf<
+  LibraryPaths['/results/{kind}/{dt}/{id}/grants']['get']['responses'][200]
+>['grants'][number];
+export type SharedResult = JsonOf<
+  LibraryPaths['/results/shared']['get']['responses'][200]
+>['results'][number];
+/** Runs and snapshots are shared as read-only results. */
+export type ResultKind = SharedResult['kind'];

@@ -49,12 +49,20 @@ export function parseRef(ref: string): IAssetKey | null {
   return { scope, type: parts[1] as AssetType, name: parts[2] };
 }
 
-/** "mine", "common", or the group's name. */
+/** "mine", "common", the group's name, or the name of the user who shared it. */
 export function scopeLabel(scope: string): string {
   if (scope === 'private') {
     return 'mine';
   }
-  return scope.startsWith('group:') ? scope.slice('group:'.length) : scope;
+  if (scope.startsWith('group:')) {
+    return scope.slice('group:'.length);
+  }
+  return scope.startsWith('user:') ? scope.slice('user:'.length) : scope;
+}
+
+/** An asset another user owns and shared: its scope is `user:<owner>`. */
+export function isSharedScope(scope: string): boolean {
+  return /^user:[^/]+$/.test(scope);
 }
 
 /** The runtime runs twins of the user's own, the common and their groups' libraries. */

@@ -3,7 +3,8 @@ import { ISignal, Signal } from '@lumino/signaling';
 
 import { errorText } from '../api/client';
 import { fetchMe, ISearchQuery, searchLibrary } from '../api/library';
-import type { Asset, AssetType } from '../api/types';
+import type { Asset, AssetType, Me } from '../api/types';
+import { isCurator } from '../domain/sharing';
 
 export type TypeTab = AssetType | 'all';
 
@@ -11,7 +12,7 @@ export type TypeTab = AssetType | 'all';
 export interface ILibraryQuery {
   q: string;
   type: TypeTab;
-  /** '' for every library; else "mine", "common" or "group:<g>". */
+  /** '' for every library; else "mine", "common", "group:<g>" or "shared" (shared with me). */
   scope: string;
   /** The sort the user picked; null follows the search text. */
   sort: string | null;
@@ -81,6 +82,37 @@ export class LibraryModel {
     return this._disposed;
   }
 
+  /** The user's name, once the library said who is asking; '' until then. */
+  get name(): string {
+    return this._me?.name ?? '';
+  }
+
+  /** Whether the user may decide publish requests of the common library. */
+  get isCurator(): boolean {
+    return isCurator(this._me);
+  }
+
+  /** Ask the library who the user is, once; the name ('' if it could not say). */
+  whoami(): Promise<string> {
+    if (!this._whoami) {
+      this._whoami = fetchMe().then(
+        me => {
+          this._me = me;
+          this._groups = (me.libraries ?? [])
+            .filter(l => l.startsWith('group:'))
+            .map(l => l.slice('group:'.length));
+          this._changed.emit();
+          return me.name;
+        },
+        () => {
+          this._whoami = null; // asked again next time
+          return '';
+        }
+      );
+    }
+    return this._whoami;
+  }
+
   /** Relevance only means something with search text; the default follows it. */
   get sort(): string {
     const { sort, q } = this._query;
@@ -117,15 +149,8 @@ export class LibraryModel {
       return;
     }
     this._started = true;
-    const me = fetchMe().then(
-      me => {
-        this._groups = (me.libraries ?? [])
-          .filter(l => l.startsWith('group:'))
-          .map(l => l.slice('group:'.length));
-        this._changed.emit();
-      },
-      () => undefined // without it the scope filter offers no groups; search still finds theirs
-    );
+    // without it the scope filter offers no groups; search still finds theirs
+    const me = this.whoami();
     await Promise.all([this.search(), me]);
   }
 
@@ -224,6 +249,8 @@ export class LibraryModel {
   private _error = '';
   private _answered: string | null = null;
   private _groups: string[] = [];
+  private _me: Me | null = null;
+  private _whoami: Promise<string> | null = null;
   private _started = false;
   private _disposed = false;
   private _seq = 0;
