@@ -283,12 +283,13 @@ def test_asset_page_and_relations(hub: Hub, page: Page, errors, artifacts):
     )
     page.screenshot(path=str(artifacts / "twin-uses.png"))
 
-    # its link opens the asset's own page: no tabs, README, files, what uses it
+    # its link opens the asset's own page: Overview and Sharing only, README, files, what uses it
     uses.locator("a").click()
     asset = twin_page(page, "functions/solver")
     expect(asset).to_have_attribute("data-type", "functions")
     body = asset.locator(".dtaas-asset-page")
-    expect(asset.locator(".dtaas-page-tab")).to_have_count(0)
+    expect(asset.locator(".dtaas-page-tab")).to_have_count(2)
+    expect(asset.locator(".dtaas-page-tab[data-tab='sharing']")).to_be_visible()
     expect(asset.locator(".dtaas-page-title")).to_have_text("Damped solver")
     expect(body.locator(".dtaas-manifest-summary")).to_contain_text("Integrates damped oscillators")
     expect(body.locator(".dtaas-readme h1", has_text="Damped solver")).to_be_visible()

@@ -26,10 +26,13 @@ import { respawnStep, snapshotTitle } from './domain/snapshots';
 import { IDTaaSContext, TWIN_TABS, TwinTab } from './components/context';
 import { trackManifestSaves } from './components/ManifestChecks';
 import { newDigitalTwin } from './components/NewDT';
+import { CurationQueue } from './components/Curation';
 import { DigitalTwinsSidebar } from './components/Sidebar';
 import { TwinPage } from './components/TwinPage';
+import { CurationModel } from './models/curation';
 import { LibraryModel } from './models/library';
 import { PickList } from './models/picks';
+import { SharedResultsModel } from './models/results';
 import { snapshotsOf } from './models/snapshots';
 import { ISettingsValues, SettingsModel } from './models/settings';
 import { TwinRegistry } from './models/twin';
@@ -53,6 +56,7 @@ namespace CommandIDs {
   export const save = 'dtaas:save';
   export const respawn = 'dtaas:respawn';
   export const sweep = 'dtaas:sweep';
+  export const curation = 'dtaas:curation-queue';
 }
 
 const PALETTE_CATEGORY = 'Digital Twins';
@@ -109,18 +113,24 @@ const plugin: JupyterFrontEndPlugin<void> = {
     const registry = new TwinRegistry(settings);
     const picks = new PickList();
     const pages = new WidgetTracker<MainAreaWidget<TwinPage>>({ namespace: 'dtaas-page' });
+    const curations = new WidgetTracker<MainAreaWidget<CurationQueue>>({
+      namespace: 'dtaas-curation'
+    });
+    let curation: CurationModel | null = null;
 
     const context: IDTaaSContext = {
       library,
       registry,
       picks,
       settings,
+      sharedResults: new SharedResultsModel(),
       rendermime,
       contents,
       open: path => void commands.execute('docmanager:open', { path }),
       goTo: path => void commands.execute('filebrowser:go-to-path', { path }),
       openAsset: (key, tab) => openPage(key, tab),
-      newDT: () => void commands.execute(CommandIDs.newDT)
+      newDT: () => void commands.execute(CommandIDs.newDT),
+      openCuration: () => void commands.execute(CommandIDs.curation)
     };
 
     if (settingRegistry) {
@@ -386,6 +396,25 @@ const plugin: JupyterFrontEndPlugin<void> = {
         }
       }
     });
+    commands.addCommand(CommandIDs.curation, {
+      label: 'DTaaS: Curation queue',
+      caption: 'Publish requests to the common library waiting for a curator',
+      execute: () => {
+        let widget = curations.currentWidget;
+        if (!widget || widget.isDisposed) {
+          curation = curation ?? new CurationModel(settings);
+          const content = new CurationQueue(curation, context);
+          widget = new MainAreaWidget<CurationQueue>({ content });
+          widget.id = 'dtaas-curation';
+          widget.title.label = 'Curation queue';
+          widget.title.icon = digitalTwinIcon;
+          widget.title.closable = true;
+          shell.add(widget, 'main');
+          void curations.add(widget);
+        }
+        shell.activateById(widget.id);
+      }
+    });
     if (palette) {
       for (const command of [
         CommandIDs.open,
@@ -397,6 +426,7 @@ const plugin: JupyterFrontEndPlugin<void> = {
         CommandIDs.save,
         CommandIDs.respawn,
         CommandIDs.sweep,
+        CommandIDs.curation,
         CommandIDs.refresh
       ]) {
         palette.addItem({ command, category: PALETTE_CATEGORY });
@@ -413,6 +443,10 @@ const plugin: JupyterFrontEndPlugin<void> = {
         command: CommandIDs.open,
         args: w => keyArgs(w.content.model.key, w.content.tab),
         name: w => w.content.model.ref
+      });
+      void restorer.restore(curations, {
+        command: CommandIDs.curation,
+        name: () => 'curation'
       });
     }
   }

@@ -4,3 +4,4 @@ import './page.css';
 import './runs.css';
 import './snapshots.css';
 import './whatif.css';
+import './sharing.css';

@@ -21,6 +21,7 @@ import { ErrorText, Muted } from './common';
 import { IDTaaSContext } from './context';
 import { LiveRun, SnapshotLines } from './LiveRun';
 import { Outputs } from './Outputs';
+import { ResultShareButton, ResultSharePanel } from './ResultShare';
 import { RecordedValues } from './RunParts';
 
 function InfoLine(props: { label: string; value: string; name: string }): JSX.Element {
@@ -105,6 +106,7 @@ export function RunDetail(props: {
   const { run, runs, context, units } = props;
   const [message, setMessage] = useState<{ text: string; error: boolean } | null>(null);
   const [busy, setBusy] = useState(false);
+  const [sharing, setSharing] = useState(false);
   const active = !isFinished(run.status);
   const notebooks = run.notebooks?.length ? run.notebooks : run.notebook ? [run.notebook] : [];
   const outputs = runs.outputs?.run === run.id ? runs.outputs : null;
@@ -203,7 +205,9 @@ export function RunDetail(props: {
             Download outputs (zip)
           </a>
         ) : null}
+        <ResultShareButton open={sharing} onClick={() => setSharing(!sharing)} />
       </div>
+      {sharing ? <ResultSharePanel kind="runs" dt={run.dt} id={run.id} context={context} /> : null}
       <LiveRun run={run} runs={runs} context={context} units={units} />
       {message && (message.error || active) ? (
         message.error ? (

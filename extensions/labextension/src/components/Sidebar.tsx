@@ -8,6 +8,7 @@ import { LibraryModel, TypeTab } from '../models/library';
 import { IDTaaSContext } from './context';
 import { useSignal } from './hooks';
 import { PickCart } from './SidebarCart';
+import { CurationLink, SharedResults } from './SidebarShared';
 import { AssetList } from './SidebarList';
 import { SidebarRuns } from './SidebarRuns';
 
@@ -89,7 +90,8 @@ function Controls(props: {
     ['', 'All libraries'],
     ['mine', 'Mine'],
     ...library.groups.map((g): [string, string] => [`group:${g}`, `Group ${g}`]),
-    ['common', 'Common']
+    ['common', 'Common'],
+    ['shared', 'Shared with me']
   ];
   if (!scopes.some(([value]) => value === query.scope)) {
     // A group the user's groups have not arrived for yet.
@@ -215,8 +217,10 @@ function SidebarBody(props: {
         >
           {summary.text}
         </div>
+        {library.query.scope === 'shared' ? <SharedResults context={context} /> : null}
         <AssetList context={context} runs={runs} />
       </div>
+      <CurationLink context={context} />
       <PickCart context={context} />
     </div>
   );

@@ -3,7 +3,8 @@ import React, { useEffect, useLayoutEffect, useMemo, useRef, useState } from 're
 import { FixedSizeList, ListChildComponentProps, ListOnItemsRenderedProps } from 'react-window';
 
 import type { Asset, IAssetKey } from '../api/types';
-import { assetRef, problemText, runScope, TYPE_NAMES } from '../domain/assets';
+import { assetRef, isSharedScope, problemText, runScope, TYPE_NAMES } from '../domain/assets';
+import { ownerOf } from '../domain/sharing';
 import { formatModified } from '../domain/format';
 import { ErrorText, ScopeBadge, TagChip } from './common';
 import { IDTaaSContext } from './context';
@@ -59,6 +60,8 @@ interface IRowData {
   context: IDTaaSContext;
   runs: SidebarRuns;
   showType: boolean;
+  /** The list shows what others shared with the user: cards say the owner and the role. */
+  sharedView: boolean;
 }
 
 function PickButton(props: { context: IDTaaSContext; asset: Asset }): JSX.Element {
@@ -135,6 +138,8 @@ function Card(props: ListChildComponentProps<IRowData>): JSX.Element {
   const modified = formatModified(asset.modified);
   const open = () => context.openAsset(keyOf(asset));
   const scope = runScope(asset.scope);
+  const shared = isSharedScope(asset.scope) || (data.sharedView && asset.scope !== 'private');
+  const sharing = shared ? ` · shared by ${ownerOf(asset.scope)} as ${asset.role ?? 'view'}` : '';
   return (
     <li
       className="dtaas-card"
@@ -142,9 +147,10 @@ function Card(props: ListChildComponentProps<IRowData>): JSX.Element {
       data-path={asset.path}
       data-scope={asset.scope}
       data-type={asset.type}
+      data-role={asset.role ?? ''}
       role="button"
       tabIndex={0}
-      title={`${assetRef(asset)}${modified ? ` · ${modified}` : ''}`}
+      title={`${assetRef(asset)}${sharing}${modified ? ` · ${modified}` : ''}`}
       onClick={open}
       onKeyDown={event => {
         if (event.target === event.currentTarget && (event.key === 'Enter' || event.key === ' ')) {
@@ -156,6 +162,11 @@ function Card(props: ListChildComponentProps<IRowData>): JSX.Element {
       <div className="dtaas-card-head">
         <span className="dtaas-card-title">{asset.title || asset.name}</span>
         <ScopeBadge scope={asset.scope} />
+        {shared ? (
+          <span className="dtaas-role-badge" data-role={asset.role ?? ''} title={`Your role: ${asset.role ?? 'view'}`}>
+            {asset.role ?? 'view'}
+          </span>
+        ) : null}
         {problems.length ? (
           <span
             className="dtaas-problems-badge"
@@ -198,6 +209,7 @@ export function AssetList(props: { context: IDTaaSContext; runs: SidebarRuns }):
   const list = useRef<FixedSizeList<IRowData>>(null);
   const items = library.items;
   const showType = library.query.type === 'all';
+  const sharedView = library.query.scope === 'shared';
 
   // A changed query starts at the top; a repeated one (a file was saved) keeps the place.
   const queryKey = JSON.stringify(library.query);
@@ -206,8 +218,8 @@ export function AssetList(props: { context: IDTaaSContext; runs: SidebarRuns }):
   }, [queryKey]);
 
   const data = useMemo<IRowData>(
-    () => ({ items, context, runs, showType }),
-    [items, context, runs, showType]
+    () => ({ items, context, runs, showType, sharedView }),
+    [items, context, runs, showType, sharedView]
   );
   const onItemsRendered = ({ visibleStopIndex }: ListOnItemsRenderedProps) => {
     if (library.hasMore && visibleStopIndex >= items.length - LOAD_AHEAD) {

@@ -20,6 +20,7 @@ import { TwinModel } from '../models/twin';
 import { ErrorText, Muted } from './common';
 import { IDTaaSContext } from './context';
 import { useSignal } from './hooks';
+import { ResultShareButton, ResultSharePanel } from './ResultShare';
 
 function InfoLine(props: { label: string; name: string; children: React.ReactNode }): JSX.Element {
   return (
@@ -276,6 +277,7 @@ export function SnapshotDetail(props: {
   const { summary, snapshots, twin, context } = props;
   const detail = snapshots.detail;
   const [error, setError] = useState('');
+  const [sharing, setSharing] = useState(false);
   const runs = snapshots.runs;
 
   const remove = async () => {
@@ -304,11 +306,15 @@ export function SnapshotDetail(props: {
         <h3 className="dtaas-snapshot-detail-title">{snapshotTitle(summary)}</h3>
         {summary.live ? <span className="dtaas-live-badge">live</span> : null}
         <span className="dtaas-spacer" />
+        <ResultShareButton open={sharing} onClick={() => setSharing(!sharing)} />
         <Button className="dtaas-snapshot-delete jp-mod-styled jp-mod-warn" onClick={() => void remove()}>
           Delete
         </Button>
       </div>
       <ErrorText text={error} className="dtaas-snapshot-error" />
+      {sharing ? (
+        <ResultSharePanel kind="snapshots" dt={summary.dt} id={summary.id} context={context} />
+      ) : null}
       <LabelEditor key={summary.label ?? ''} summary={summary} snapshots={snapshots} />
       <div className="dtaas-run-info dtaas-snapshot-info">
         <InfoLine name="id" label="Id">

@@ -10,13 +10,12 @@ import { IDTaaSContext, TAB_LABELS, TWIN_TABS, TwinTab } from './context';
 import { useSignal } from './hooks';
 import { Overview } from './Overview';
 import { Runs } from './Runs';
+import { Sharing } from './Sharing';
 import { Snapshots } from './Snapshots';
 import { WhatIf } from './WhatIf';
 
-/** Tabs that the sharing feature fills; empty frames until then. */
-const FRAMES: Partial<Record<TwinTab, string>> = {
-  sharing: 'Who has access to this twin will be shown here.'
-};
+/** The tabs of the page of an asset that is not a twin. */
+const ASSET_TABS: readonly TwinTab[] = ['overview', 'sharing'];
 
 function TabBar(props: {
   tabs: readonly TwinTab[];
@@ -48,11 +47,13 @@ function PageBody(props: { page: TwinPage }): JSX.Element {
   useSignal(model.changed);
   useSignal(page.tabChanged);
   const detail = model.detail;
-  const tabs: readonly TwinTab[] = model.isTwin ? TWIN_TABS : ['overview'];
+  const tabs: readonly TwinTab[] = model.isTwin ? TWIN_TABS : ASSET_TABS;
   const tab = tabs.includes(page.tab) ? page.tab : 'overview';
   let body: React.ReactNode;
   if (!model.loaded) {
     body = <Muted>Loading…</Muted>;
+  } else if (tab === 'sharing') {
+    body = <Sharing model={model} context={context} />;
   } else if (!model.isTwin) {
     body = <AssetPage model={model} context={context} />;
   } else if (tab === 'overview') {
@@ -76,12 +77,6 @@ function PageBody(props: { page: TwinPage }): JSX.Element {
     ) : (
       <Muted>This twin's library is not one your workspace runs twins from.</Muted>
     );
-  } else {
-    body = (
-      <div className="dtaas-frame" data-frame={tab}>
-        <Muted>{FRAMES[tab]}</Muted>
-      </div>
-    );
   }
   return (
     <div
@@ -98,7 +93,7 @@ function PageBody(props: { page: TwinPage }): JSX.Element {
         {detail?.version ? <span className="dtaas-version">v{detail.version}</span> : null}
       </div>
       <ErrorText text={model.detailError} />
-      {model.isTwin ? <TabBar tabs={tabs} current={tab} select={t => page.setTab(t)} /> : null}
+      <TabBar tabs={tabs} current={tab} select={t => page.setTab(t)} />
       <div className="dtaas-page-body" data-tab={tab}>
         {body}
       </div>

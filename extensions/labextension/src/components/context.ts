@@ -4,6 +4,7 @@ import { Contents } from '@jupyterlab/services';
 import type { IAssetKey } from '../api/types';
 import { LibraryModel } from '../models/library';
 import { PickList } from '../models/picks';
+import { SharedResultsModel } from '../models/results';
 import { SettingsModel } from '../models/settings';
 import { TwinRegistry } from '../models/twin';
 
@@ -26,6 +27,8 @@ export interface IDTaaSContext {
   registry: TwinRegistry;
   picks: PickList;
   settings: SettingsModel;
+  /** Runs and snapshots others shared with the user. */
+  sharedResults: SharedResultsModel;
   rendermime: IRenderMimeRegistry;
   contents: Contents.IManager;
   /** Open a workspace-relative file in Lab. */
@@ -36,4 +39,6 @@ export interface IDTaaSContext {
   openAsset(key: IAssetKey, tab?: TwinTab): void;
   /** Ask for a new digital twin (the dialog takes the picked assets). */
   newDT(): void;
+  /** Open the curators' queue of publish requests. */
+  openCuration(): void;
 }
