@@ -339,3 +339,21 @@ def test_the_audit_log_is_for_admins(hub: Hub, alice, admin):
     assert (share["actor"], share["detail"]) == ("alice", {"user": "bob"})
     only = call(hub, admin, "GET", "/audit?action=revoke").json()["events"]
     assert only and all(e["action"] == "revoke" for e in only)
+
+
+def test_the_workspace_passes_every_sharing_call_to_the_library(hub: Hub, alice, bob, twin):
+    """Lab reaches the library through its own server: writes and deletes pass too."""
+    base = f"{alice['server']}dtaas/api/library/assets/private/digital_twins/{twin}"
+    api = alice["api"]
+    r = api.post(f"{base}/grants", json={"user": "bob", "role": "view"})
+    assert r.status_code == 201, r.text
+    r = api.patch(f"{base}/grants/{r.json()['id']}", json={"role": "run"})
+    assert r.status_code == 200 and r.json()["role"] == "run"
+    assert api.delete(f"{base}/grants/{r.json()['id']}").status_code == 204
+    r = api.put(f"{base}/files/notes.txt", data=b"written from Lab\n")
+    assert r.status_code == 200, r.text
+    assert (
+        alice["home"] / "digital_twins" / twin / "notes.txt"
+    ).read_text() == "written from Lab\n"
+    r = api.put(f"{base}/files/dt.yaml", data=b"lifecycle: 3\n")
+    assert r.status_code == 400 and r.json()["problems"]
