@@ -169,6 +169,34 @@ class LibraryClient:
         except ValueError:
             raise APIError(502, f"library service answered {endpoint!r} with no JSON") from None
 
+    async def download(self, endpoint: str, write: Callable[[bytes], None], limit: int) -> int:
+        """``GET api/<endpoint>``, a file, its bytes handed to ``write`` as they arrive;
+        returns how many. An error answer raises APIError; an answer that is JSON, not a
+        file, or longer than ``limit`` bytes, raises APIError 502 (what came is written)."""
+        received = {"bytes": 0, "over": False}
+
+        def start(status: int, headers: HTTPHeaders) -> None:
+            return None
+
+        def sink(chunk: bytes) -> None:
+            if received["over"]:
+                return
+            received["bytes"] += len(chunk)
+            if received["bytes"] > limit:
+                received["over"] = True
+                return
+            write(chunk)
+
+        try:
+            answer = await self.stream(endpoint, "", start, sink)
+        except ConnectionError as e:
+            raise APIError(502, str(e)) from None
+        if answer is not None:
+            raise APIError(502, f"library service answered {endpoint!r} with JSON, not a file")
+        if received["over"]:
+            raise APIError(502, f"{endpoint!r} is larger than {limit} bytes", limit=limit)
+        return received["bytes"]
+
     async def get(self, endpoint: str, query: str = "") -> Any:
         return (await self.request("GET", endpoint, query))[1]
 

@@ -21,18 +21,38 @@ if TYPE_CHECKING:  # jsonschema takes a second to import: kernels that save neve
 
 NAME_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$")
 GROUP_SCOPE_RE = re.compile(r"^group:([a-z0-9][a-z0-9._-]{0,63})$")
+USER_SCOPE_RE = re.compile(r"^user:([a-z0-9][a-z0-9._-]{0,63})$")
 # each scope's library root, relative to the workspace; common/ and groups/<g>/ are
 # links to the shared libraries, so each is its own root for path checks
 SCOPE_ROOTS = {"private": ".", "common": "common"}
 STATE_FOLDER = "state"
+# copies of twins shared with the user from libraries the workspace does not see:
+# shared/user-<u>/ (another user's), shared/group-<g>/ (a group the user is not in)
+SHARED_FOLDER = "shared"
 
 
-def scope_root(scope: str) -> str | None:
-    """The library root of ``private``, ``common`` or ``group:<g>``, relative to the workspace."""
+def scope_root(scope: str, workspace: Path | None = None) -> str | None:
+    """The library root of ``private``, ``common``, ``group:<g>`` or ``user:<u>``, relative
+    to the workspace. Another user's library, and a group's the workspace has no
+    ``groups/<g>`` link to (given ``workspace``), are the fetched copies under ``shared/``."""
+    if not isinstance(scope, str):
+        return None
     if scope in SCOPE_ROOTS:
         return SCOPE_ROOTS[scope]
-    m = GROUP_SCOPE_RE.match(scope) if isinstance(scope, str) else None
-    return f"groups/{m[1]}" if m else None
+    if USER_SCOPE_RE.match(scope):
+        return f"{SHARED_FOLDER}/{scope.replace(':', '-')}"
+    m = GROUP_SCOPE_RE.match(scope)
+    if not m:
+        return None
+    if workspace is not None and not os.path.lexists(workspace / "groups" / m[1]):
+        return f"{SHARED_FOLDER}/{scope.replace(':', '-')}"
+    return f"groups/{m[1]}"
+
+
+def is_fetched(workspace: Path, scope: Any) -> bool:
+    """Whether a scope's twins run from copies fetched through the library service."""
+    root = scope_root(scope, workspace)
+    return root is not None and root.startswith(f"{SHARED_FOLDER}/")
 
 
 def workspace_groups(workspace: Path) -> list[str]:
@@ -65,17 +85,21 @@ class DigitalTwin:
     manifest: dict[str, Any]
     # what is wrong with the parameter schema; a run, a validation or a save is refused
     problems: tuple[Problem, ...] = ()
+    # the library's root relative to the workspace, as found (None: the scope's usual one)
+    root: str | None = None
 
     @property
     def library_prefix(self) -> str:
-        """Where the twin's library sits in the workspace: '', 'common/' or 'groups/<g>/'."""
-        root = scope_root(self.scope) or "."
+        """Where the twin's library sits in the workspace: '', 'common/', 'groups/<g>/' or
+        'shared/<owner>/'."""
+        root = self.root if self.root is not None else scope_root(self.scope) or "."
         return "" if root == "." else f"{root}/"
 
     @property
     def shared_folder(self) -> str:
         """The user's own folder name for what they keep of a twin they cannot write:
-        ``common`` or ``group-<g>`` (under ``configs/`` and ``state/`` of the workspace)."""
+        ``common``, ``group-<g>`` or ``user-<u>`` (under ``configs/`` and ``state/`` of the
+        workspace)."""
         return self.scope.replace(":", "-")
 
     @property
@@ -196,12 +220,15 @@ def find_dt(workspace: Path, name: Any, scope: Any = None) -> DigitalTwin:
     if scope is not None and scope_root(scope) is None:
         scope = shorten(scope, 80)
         raise RequestError(
-            400, f"scope {scope!r} is not private, common or group:<name>", scope=scope
+            400,
+            f"scope {scope!r} is not private, common, group:<name> or user:<name>",
+            scope=scope,
         )
     candidates = [scope] if scope else [*SCOPE_ROOTS, *workspace_groups(workspace)]
     for candidate in candidates:
+        root = scope_root(candidate, workspace)
         try:
-            libroot = confined(workspace / scope_root(candidate), "digital_twins")
+            libroot = confined(workspace / root, "digital_twins")
             folder = confined(libroot, name)
             manifest_path = confined(folder, DT_MANIFEST)
         except PathOutsideRoot:
@@ -221,6 +248,7 @@ def find_dt(workspace: Path, name: Any, scope: Any = None) -> DigitalTwin:
             folder=folder,
             manifest=manifest.data,
             problems=tuple(schema_problems(manifest.data, text)),
+            root=root,
         )
     raise RequestError(404, f"no digital twin named {name!r}", dt=name)
 

@@ -17,6 +17,7 @@ from asset_library.client import LibraryClient
 
 from .handlers import handlers
 from .runs.manager import RunManager
+from .shared import handlers as shared_handlers
 from .whatif.backends import LocalBackend
 from .whatif.calibrate import CalibrationManager
 from .whatif.manager import SweepManager
@@ -47,11 +48,13 @@ class DTaaSExtension(ExtensionApp):
         sweeps.recover()
         calibrations = CalibrationManager(sweeps, parent=self, log=self.log)
         calibrations.recover()
+        library = LibraryClient(self.library_url, self.library_token)
+        manager.shared.client = library  # shared twins are fetched through it
         self.settings.update(
             dtaas_run_manager=manager,
             dtaas_sweep_manager=sweeps,
             dtaas_calibration_manager=calibrations,
-            dtaas_library_client=LibraryClient(self.library_url, self.library_token),
+            dtaas_library_client=library,
         )
         owner = os.environ.get("JUPYTERHUB_USER", "")
         if owner:
@@ -78,7 +81,7 @@ class DTaaSExtension(ExtensionApp):
             signal.signal(signal.SIGINT, self.serverapp._signal_stop)
 
     def initialize_handlers(self) -> None:
-        self.handlers.extend(handlers())
+        self.handlers.extend([*shared_handlers(), *handlers()])
 
     async def stop_extension(self) -> None:
         """End runs in flight as 'interrupted' so none stays 'running' after the server."""

@@ -39,9 +39,14 @@ def asset_refs(dt: DigitalTwin) -> list[str]:
 
 
 def _library(workspace: Path, dt: DigitalTwin, scope_token: str) -> tuple[Path, str]:
-    """The library a reference's scope names, as the twin sees it, and its workspace prefix."""
-    scope = dt.scope if scope_token == "mine" else scope_token
-    root = scope_root(scope)
+    """The library a reference's scope names, as the twin sees it, and its workspace prefix.
+
+    ``mine`` is the library the twin was found in (for a shared twin, the fetched copy
+    of its owner's library)."""
+    if scope_token == "mine":
+        prefix = dt.library_prefix
+        return workspace / (prefix or "."), prefix
+    root = scope_root(scope_token, workspace)
     if root is None:
         raise ScopeError(f"scope {scope_token!r} is not mine, common or group:<name>")
     return workspace / root, "" if root == "." else f"{root}/"
@@ -81,7 +86,8 @@ def state_dir(workspace: Path, dt: DigitalTwin) -> tuple[Path, str]:
     """The twin's state folder (made if missing) and its path relative to the workspace.
 
     A private twin keeps it in its own folder; for a twin the user cannot write (common,
-    group) it lives in the user's workspace under ``state/<scope>/<dt>/``.
+    group, shared by another user) it lives in the user's workspace under
+    ``state/<scope>/<dt>/``.
     """
     if dt.scope == "private":
         rel = f"digital_twins/{dt.name}/{STATE_FOLDER}"

@@ -148,6 +148,7 @@ class RunManager(LoggingConfigurable):
     )
     remote = Instance(RemoteRunner)
     snapshots = Instance(SnapshotManager)
+    shared = Instance("dtaas.shared.SharedTwins")  # by name: its handlers import this module
 
     @default("server_name")
     def _default_server_name(self) -> str:
@@ -164,6 +165,12 @@ class RunManager(LoggingConfigurable):
     @default("snapshots")
     def _default_snapshots(self) -> SnapshotManager:
         return SnapshotManager(self.workspace, parent=self, log=self.log)
+
+    @default("shared")
+    def _default_shared(self) -> Any:
+        from ..shared import SharedTwins
+
+        return SharedTwins(self.workspace, parent=self, log=self.log)
 
     def __init__(self, workspace: Path, **kwargs: Any):
         self.workspace = workspace
@@ -230,6 +237,8 @@ class RunManager(LoggingConfigurable):
         """A run request from the API: a respawn when it names a snapshot."""
         if request.get("snapshot") is not None:
             return await self.respawn(request["snapshot"], request)
+        # a twin shared from a library this workspace does not see: fetched as it is now
+        await self.shared.prepare(request.get("scope"), request.get("dt"), need="run")
         return self.submit(request)
 
     async def respawn(self, snapshot_id: Any, request: dict[str, Any]) -> RunRecord:
@@ -240,6 +249,7 @@ class RunManager(LoggingConfigurable):
         409 for a file whose hash does not match).
         """
         snapshot = self.snapshots.get(snapshot_id)
+        await self.shared.prepare(snapshot.scope, snapshot.dt, need="run")
         dt = find_dt(self.workspace, snapshot.dt, snapshot.scope)
         step = request.get("step")
         steps = request.get("steps")
