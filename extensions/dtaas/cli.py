@@ -27,6 +27,7 @@ from typing import Any, NoReturn, TextIO
 import yaml
 
 from .cli_library import add_library_commands
+from .cli_share import add_share_commands
 from .cli_snapshots import add_snapshot_commands
 from .cli_whatif import add_whatif_commands
 
@@ -43,12 +44,14 @@ class UsageError(Exception):
 
 
 class Refused(Exception):
-    """The server answered 4xx (or another error status); ``lines`` say why, one per fault."""
+    """The server answered 4xx (or another error status); ``lines`` say why, one per fault,
+    and ``payload`` is its JSON body (None when there was none)."""
 
-    def __init__(self, status: int, lines: list[str]):
+    def __init__(self, status: int, lines: list[str], payload: Any = None):
         super().__init__(lines[0] if lines else f"HTTP {status}")
         self.status = status
         self.lines = lines
+        self.payload = payload
 
 
 class Unreachable(Exception):
@@ -90,10 +93,12 @@ def positive_seconds(text: str) -> float:
 
 
 def scope_name(text: str) -> str:
-    """``--scope``: private, common or group:<name>."""
-    if text in ("private", "common") or re.match(r"^group:[a-z0-9][a-z0-9._-]{0,63}$", text):
+    """``--scope``: private, common, group:<name> or user:<name> (a twin shared with you)."""
+    if text in ("private", "common") or re.match(r"^(group|user):[a-z0-9][a-z0-9._-]{0,63}$", text):
         return text
-    raise argparse.ArgumentTypeError(f"expected private, common or group:NAME, got {text!r}")
+    raise argparse.ArgumentTypeError(
+        f"expected private, common, group:NAME or user:NAME, got {text!r}"
+    )
 
 
 def positive_int(text: str) -> int:
@@ -257,7 +262,7 @@ class Client:
                 ) from None
             if e.code in GONE:
                 raise Unreachable(error_lines(e.code, payload, e.reason)[0]) from None
-            raise Refused(e.code, error_lines(e.code, payload, e.reason)) from None
+            raise Refused(e.code, error_lines(e.code, payload, e.reason), payload) from None
         except (urllib.error.URLError, OSError) as e:
             reason = getattr(e, "reason", e)
             raise Unreachable(f"cannot reach {url}: {reason}") from None
@@ -433,7 +438,9 @@ def build_parser() -> Parser:
     )
     run.add_argument("--profile", help="compute profile (runs on a new server)")
     run.add_argument(
-        "--scope", type=scope_name, help="library of the DT: private, common or group:NAME"
+        "--scope",
+        type=scope_name,
+        help="library of the DT: private, common, group:NAME or user:NAME (shared with you)",
     )
     run.add_argument(
         "--save-after",
@@ -468,6 +475,7 @@ def build_parser() -> Parser:
     add_snapshot_commands(sub, conn, positive_int, positive_seconds, parse_param)
     add_whatif_commands(sub, conn, positive_int)
     add_library_commands(sub, conn)
+    add_share_commands(sub, conn, scope_name)
     return parser
 
 
