@@ -68,6 +68,12 @@ class BlobStore:
             raise
         return sha, len(data)
 
+    def receive(self, sha: str, size: int) -> IncomingBlob:
+        """A blob arriving in chunks (from another workspace), checked as it is written."""
+        self.path(sha)  # a sha256, or ValueError
+        fd, tmp = self._stage(sha)
+        return IncomingBlob(self, sha, size, os.fdopen(fd, "wb"), Path(tmp))
+
     def file_key(self, st: os.stat_result, path: Path) -> tuple[str, int, int, int]:
         return (str(path), st.st_ino, st.st_size, st.st_mtime_ns)
 
@@ -176,3 +182,37 @@ class BlobStore:
                 except OSError:
                     continue
         return freed
+
+
+class IncomingBlob:
+    """Bytes written to a staged file as they come; ``commit`` renames it into place only
+    when they are exactly ``size`` bytes that hash to ``sha``, else nothing is kept."""
+
+    def __init__(self, store: BlobStore, sha: str, size: int, f, tmp: Path):
+        self.store, self.sha, self.size = store, sha, size
+        self.f, self.tmp = f, tmp
+        self.digest = hashlib.sha256()
+        self.received = 0
+
+    def write(self, chunk: bytes) -> None:
+        self.received += len(chunk)
+        if self.received > self.size:
+            return  # too much already: refused at commit, nothing more written
+        self.digest.update(chunk)
+        self.f.write(chunk)
+
+    def commit(self) -> None:
+        try:
+            self.f.close()
+            if self.received != self.size or self.digest.hexdigest() != self.sha:
+                raise BlobMismatch(self.sha)
+            os.chmod(self.tmp, 0o600)
+            os.replace(self.tmp, self.store.path(self.sha))
+        except BaseException:
+            self.tmp.unlink(missing_ok=True)
+            raise
+
+    def abort(self) -> None:
+        with contextlib.suppress(OSError):
+            self.f.close()
+        self.tmp.unlink(missing_ok=True)

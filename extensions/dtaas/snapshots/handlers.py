@@ -9,6 +9,7 @@ from tornado import web
 
 from ..digital_twins import RequestError
 from ..handlers import NAME, DTaaSHandler
+from .imports import import_snapshot
 from .manager import SnapshotManager
 
 
@@ -76,9 +77,22 @@ class SnapshotRespawnHandler(SnapshotsBase):
         self.finish(record.to_dict())
 
 
+class SnapshotImportHandler(SnapshotsBase):
+    """``POST /dtaas/api/snapshots/import`` ``{owner, dt, id}``: a snapshot shared with this
+    user, copied (every blob checked against its sha256) into their own snapshots."""
+
+    @web.authenticated
+    @authorized
+    async def post(self) -> None:
+        snapshot = await import_snapshot(self.snapshots, self.library, self.json_body())
+        self.set_status(201)
+        self.finish(snapshot.to_dict())
+
+
 def handlers() -> list[tuple[str, type]]:
     return [
         (r"/dtaas/api/snapshots", SnapshotsHandler),
+        (r"/dtaas/api/snapshots/import", SnapshotImportHandler),
         (rf"/dtaas/api/snapshots/{NAME}", SnapshotHandler),
         (rf"/dtaas/api/snapshots/{NAME}/diff", SnapshotDiffHandler),
         (rf"/dtaas/api/snapshots/{NAME}/respawn", SnapshotRespawnHandler),

@@ -6,7 +6,7 @@ import asyncio
 from pathlib import Path
 from typing import Any
 
-from traitlets import Float, Type
+from traitlets import Float, Integer, Type
 from traitlets.config import LoggingConfigurable
 
 from ..digital_twins import RequestError
@@ -28,6 +28,11 @@ class SnapshotManager(LoggingConfigurable):
     )
     shutdown_save_timeout = Float(
         5, config=True, help="Seconds the server waits for live runs to be saved as it stops."
+    )
+    import_max_bytes = Integer(
+        8 << 30,
+        config=True,
+        help="Bytes of new blobs an import of a snapshot shared with this user may bring.",
     )
 
     def __init__(self, workspace: Path, **kwargs: Any):

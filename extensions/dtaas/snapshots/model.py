@@ -59,6 +59,8 @@ class Snapshot:
     skipped: list[Skipped] = field(default_factory=list)
     bytes_written: int = 0
     dir: str = ""
+    # a copy of someone else's snapshot shared with this user: {owner, dt, id, scope, at}
+    imported_from: dict[str, Any] | None = None
 
     @property
     def bytes_total(self) -> int:
@@ -81,6 +83,7 @@ class Snapshot:
             "bytes_total": self.bytes_total,
             "bytes_written": self.bytes_written,
             "dir": self.dir,
+            "imported_from": self.imported_from,
         }
 
     def to_dict(self) -> dict[str, Any]:
