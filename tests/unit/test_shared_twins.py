@@ -307,3 +307,30 @@ def test_a_link_in_place_of_the_shared_folder_is_refused(workspace: Path, shared
         asyncio.run(twins.fetch("user:alice", "amp"))
     assert e.value.status == 403
     assert not any(outside.iterdir())
+
+
+def test_a_sweep_of_a_revoked_twin_is_refused(workspace: Path, alice_library: Path):
+    from dtaas.whatif.manager import SweepManager
+
+    manager = RunManager(workspace)
+    library = FakeLibrary(alice_library)
+    manager.shared.client = library
+    asyncio.run(manager.shared.fetch("user:alice", "amp"))
+    library.refuse = 404
+    sweeps = SweepManager(manager)
+    with pytest.raises(RequestError) as e:
+        asyncio.run(sweeps.submit({"dt": "amp", "scope": "user:alice", "ranges": {}}))
+    assert e.value.status == 404
+    assert not (workspace / "shared" / "user-alice").exists()
+
+
+def test_a_group_twin_of_a_group_the_user_is_not_in(workspace: Path, alice_library: Path):
+    twins = SharedTwins(workspace, FakeLibrary(alice_library, scope="group:lab"))
+    fetched = asyncio.run(twins.fetch("group:lab", "amp"))
+    assert fetched.path == "shared/group-lab/digital_twins/amp"
+    dt = find_dt(workspace, "amp", "group:lab")
+    assert dt.path == fetched.path
+    assert declared_assets(workspace, dt)["mine/models/gain"].is_relative_to(
+        workspace / "shared" / "group-lab"
+    )
+    assert state_dir(workspace, dt)[1] == "state/group-lab/amp"

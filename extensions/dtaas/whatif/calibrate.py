@@ -151,6 +151,8 @@ class CalibrationManager(LoggingConfigurable):
     # --- requests ------------------------------------------------------------------
 
     async def submit(self, body: dict[str, Any]) -> CalibrationRecord:
+        if isinstance(body, dict):  # a twin shared with the user: fetched as it is now
+            await self.runs.shared.prepare(body.get("scope"), body.get("dt"), need="run")
         record = await asyncio.to_thread(self._prepare, body)
         self._running[record.id] = record
         self._tasks[record.id] = asyncio.ensure_future(self._run(record))

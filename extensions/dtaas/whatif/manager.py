@@ -85,6 +85,8 @@ class SweepManager(LoggingConfigurable):
 
     async def submit(self, body: dict[str, Any]) -> SweepRecord:
         """Check everything (off the event loop: a design can be large), write, start."""
+        if isinstance(body, dict):  # a twin shared with the user: fetched as it is now
+            await self.runs.shared.prepare(body.get("scope"), body.get("dt"), need="run")
         record, design = await asyncio.to_thread(self._prepare, body)
         self._start(record, design)
         return record
