@@ -61,6 +61,7 @@ MAX_PATH = 4096
 MAX_PART = 255
 DIGEST_RE = re.compile(r"^(?:sha256:)?([0-9a-f]{64})$")
 REFUSALS = (401, 403, 404)  # the library says the user may not (or no longer) read it
+LISTING_LIMIT = 1000  # the library lists at most this many entries of an asset
 
 
 class FetchError(RequestError):
@@ -147,6 +148,12 @@ def plan(detail: Any, asset_type: str, name: str) -> Planned:
     files = detail.get("files") if isinstance(detail, dict) else None
     if not isinstance(files, list):
         raise FetchError(502, f"the library gave no files for {asset_type}/{name}")
+    if len(files) >= LISTING_LIMIT:
+        raise FetchError(
+            413,
+            f"{asset_type}/{name} lists {len(files)} entries: more than the library lists whole",
+            limit=LISTING_LIMIT,
+        )
     entries = [f for f in files if isinstance(f, dict) and f.get("type", "file") == "file"]
     dirs = [f for f in files if isinstance(f, dict) and f.get("type") == "directory"]
     single = not dirs and len(entries) == 1 and entries[0].get("path") == name
@@ -260,11 +267,14 @@ class SharedTwins(LoggingConfigurable):
                     dt=name,
                     field="assets",
                 )
+            refused: list[tuple[str, str]] = []
             for asset_type, asset_name in refs:
                 try:
                     check_asset_name(asset_type, asset_name)
                     asset = await self.client.get(self._endpoint(scope, asset_type, asset_name))
                 except (APIError, FetchError) as e:
+                    if isinstance(e, APIError) and e.status_code in REFUSALS:
+                        refused.append((asset_type, asset_name))  # its old copy goes
                     # left out: the run refuses it as missing, naming the reference
                     self.log.info(
                         "shared twin %s/%s: asset %s/%s left out: %s",
@@ -285,6 +295,8 @@ class SharedTwins(LoggingConfigurable):
                     count, budget = await self._download(scope, root, staging, p, budget)
                     downloaded += count
                 await asyncio.to_thread(self._install, root, staging, plans)
+                for asset_type, asset_name in refused:
+                    await asyncio.to_thread(self._remove_entry, root / asset_type / asset_name)
             finally:
                 await asyncio.to_thread(shutil.rmtree, staging, True)
             await asyncio.to_thread(self._prune, root)
@@ -435,12 +447,17 @@ class SharedTwins(LoggingConfigurable):
             return False
         if folder.parent != root / "digital_twins" or not os.path.lexists(folder):
             return False
-        if folder.is_dir() and not folder.is_symlink():
-            shutil.rmtree(folder, ignore_errors=True)
-        else:
-            folder.unlink(missing_ok=True)
+        self._remove_entry(folder)
         self._prune(root)
         return True
+
+    @staticmethod
+    def _remove_entry(path: Path) -> None:
+        """A copied asset, folder or file (a link itself, never what it points to)."""
+        if path.is_dir() and not path.is_symlink():
+            shutil.rmtree(path, ignore_errors=True)
+        elif os.path.lexists(path):
+            path.unlink(missing_ok=True)
 
     def _prune(self, root: Path) -> None:
         """Assets of the owner that no remaining copy of their twins declares; then the

@@ -334,3 +334,33 @@ def test_a_group_twin_of_a_group_the_user_is_not_in(workspace: Path, alice_libra
         workspace / "shared" / "group-lab"
     )
     assert state_dir(workspace, dt)[1] == "state/group-lab/amp"
+
+
+def test_an_asset_the_library_no_longer_lets_through_is_removed(workspace: Path, shared):
+    twins, library = shared
+    asyncio.run(twins.fetch("user:alice", "amp"))
+    model = workspace / "shared" / "user-alice" / "models" / "gain"
+    assert model.is_dir()
+    get = library.get
+
+    async def refusing_the_model(endpoint: str, query: str = ""):
+        if endpoint.endswith("models/gain"):
+            raise APIError(404, "no asset")
+        return await get(endpoint, query)
+
+    library.get = refusing_the_model
+    fetched = asyncio.run(twins.fetch("user:alice", "amp"))
+    assert not model.exists()
+    assert fetched.assets == ["shared/user-alice/models/offset.py"]
+    with pytest.raises(RequestError) as e:
+        declared_assets(workspace, find_dt(workspace, "amp", "user:alice"))
+    assert e.value.status == 400 and "mine/models/gain" in e.value.message
+
+
+def test_a_listing_the_library_cut_short_is_refused(workspace: Path, shared):
+    twins, library = shared
+    listing = [{"path": f"f{i}.txt", "type": "file", "size": 1} for i in range(1000)]
+    library.listing["assets/user:alice/digital_twins/amp"] = listing
+    with pytest.raises(FetchError) as e:
+        asyncio.run(twins.fetch("user:alice", "amp"))
+    assert e.value.status == 413
