@@ -305,10 +305,15 @@ def _list_run_files(users_dir: Path, parts: list[str], limit: int) -> tuple[list
     try:
         with opened_dir(users_dir, parts) as run_fd:
             for entry in sorted(os.listdir(run_fd)):
-                if entry.endswith(".ipynb") or entry == RUN_LOG:
+                if not (entry.endswith(".ipynb") or entry == RUN_LOG) or entry.startswith("."):
+                    continue
+                try:
                     st = os.stat(entry, dir_fd=run_fd, follow_symlinks=False)
-                    if stat.S_ISREG(st.st_mode) and not entry.startswith("."):
-                        found.append(describe(entry, st.st_size))
+                    entry.encode("utf-8")
+                except (OSError, UnicodeEncodeError):
+                    continue
+                if stat.S_ISREG(st.st_mode):
+                    found.append(describe(entry, st.st_size))
             outputs: list[dict[str, Any]] = []
             try:
                 walker = os.fwalk("outputs", dir_fd=run_fd, follow_symlinks=False)

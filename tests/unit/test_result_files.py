@@ -37,6 +37,9 @@ def test_a_run_lists_and_opens_only_its_own_regular_files(tmp_path):
     os.symlink(secret, folder / "outputs" / "leak")
     os.symlink(tmp_path, folder / "outputs" / "up")
     os.mkfifo(folder / "outputs" / "fifo")
+    for name in (b"bad\xff.ipynb", b"outputs/bad\xff.csv"):
+        with open(os.fsencode(folder) + b"/" + name, "wb") as f:
+            f.write(b"not UTF-8 named")
     found = load(users, "runs", "alice", "msd", RID)
     assert found is not None and found.record["recorded"] == {"x": 1}
     assert [f["path"] for f in found.files] == [
