@@ -28,7 +28,7 @@ from .runs.model import RunRecord
 from .runs.outputs import CHUNK, MAX_LISTED
 from .runs.store import RUN_ID_RE
 
-SCOPE = r"(private|common|(?:group|user):[a-z0-9][a-z0-9._-]{0,63})"
+SCOPE = r"(private|common|(?:group|user)(?::|%3[Aa])[a-z0-9][a-z0-9._-]{0,63})"
 NAME = r"([^/]+)"
 
 

@@ -497,7 +497,9 @@ class SharedTwins(LoggingConfigurable):
 
 # --- REST ---------------------------------------------------------------------------------
 
-SHARED_SCOPE = r"((?:user|group):[a-z0-9][a-z0-9._-]{0,63})"
+# the colon as sent, or escaped as a browser's encodeURIComponent leaves it (tornado
+# matches the raw path, then unescapes what it captured)
+SHARED_SCOPE = r"((?:user|group)(?::|%3[Aa])[a-z0-9][a-z0-9._-]{0,63})"
 
 
 class SharedDTHandler(DTHandler):

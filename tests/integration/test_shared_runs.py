@@ -105,6 +105,8 @@ def test_a_shared_twin_runs_in_bobs_workspace_until_revoked(hub: Hub, alice, bob
         body["scope"] == "user:alice" and body["path"] == f"shared/user-alice/digital_twins/{twin}"
     )
     assert "k" in body["parameters"]["properties"]
+    escaped = runtime(bob, "GET", f"dts/user%3Aalice/{twin}")  # as a browser sends it
+    assert escaped.status_code == 200 and escaped.json()["scope"] == "user:alice", escaped.text
     copy = bob["home"] / "shared" / "user-alice"
     assert (copy / "digital_twins" / twin / "dt.yaml").is_file()
     assert (copy / "models" / MODEL / "shared_gain.py").is_file()
