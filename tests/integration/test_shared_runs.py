@@ -10,7 +10,7 @@ import pytest
 
 from asset_library.fsutil import own_like
 from tests.dts import write_dt
-from tests.hub import Hub
+from tests.hub import ADMIN_PASSWORD, Hub
 from tests.integration.test_platform import wait_run
 
 pytestmark = pytest.mark.integration
@@ -180,3 +180,35 @@ def test_a_scope_that_is_no_library_is_refused(bob):
     assert r.status_code == 400 and r.json()["scope"]
     r = runtime(bob, "POST", "shared/common/x/fetch")
     assert r.status_code == 404
+
+
+def test_a_group_twin_runs_for_someone_outside_the_group(hub: Hub, alice, bob):
+    """A twin of group runlab (alice its admin), shared with bob, who is not in it: it
+    runs from bob's shared/group-runlab/, with his own state, until alice revokes it."""
+    admin = hub.api(hub.token(hub.login("admin", ADMIN_PASSWORD), "admin"))
+    assert admin.post(f"{hub.url}/hub/api/groups/runlab").status_code in (201, 409)
+    r = admin.post(f"{hub.url}/hub/api/groups/runlab/users", json={"users": ["alice"]})
+    assert r.status_code == 200, r.text
+    r = admin.put(f"{hub.url}/hub/api/groups/runlab/properties", json={"dtaas_admins": ["alice"]})
+    assert r.status_code == 200, r.text
+    write_dt(
+        hub.data_dir / "groups" / "runlab", "lab-counter", ["import dtaas\ndtaas.record('n', 7)"]
+    )
+    asset = "assets/group:runlab/digital_twins/lab-counter"
+    assert until(lambda: library(hub, alice, "GET", asset).ok), "the group twin was not indexed"
+    r = library(hub, alice, "POST", f"{asset}/grants", json={"user": "bob", "role": "run"})
+    assert r.status_code == 201, r.text
+    request = {"dt": "lab-counter", "scope": "group:runlab"}
+    started = runtime(bob, "POST", "runs", json=request)
+    assert started.status_code == 201, started.text
+    run = wait_run(bob["api"], bob["server"], started.json()["id"])
+    assert run["status"] == "succeeded", run.get("error")
+    assert run["recorded"]["n"] == 7 and run["state_dir"] == "state/group-runlab/lab-counter"
+    copy = bob["home"] / "shared" / "group-runlab" / "digital_twins" / "lab-counter"
+    assert (copy / "dt.yaml").is_file()
+    assert not (bob["home"] / "groups" / "runlab").exists()
+
+    assert library(hub, alice, "DELETE", f"{asset}/grants/{r.json()['id']}").status_code == 204
+    refused = runtime(bob, "POST", "runs", json=request)
+    assert refused.status_code == 404, refused.text
+    assert not copy.exists()
