@@ -17,6 +17,7 @@ from asset_library.client import LibraryClient
 
 from .handlers import handlers
 from .runs.manager import RunManager
+from .shared import SharedTwins
 from .shared import handlers as shared_handlers
 from .whatif.backends import LocalBackend
 from .whatif.calibrate import CalibrationManager
@@ -27,7 +28,7 @@ class DTaaSExtension(ExtensionApp):
     """Wires the run manager and the library client into the server."""
 
     name = "dtaas"
-    classes = [RunManager, SweepManager, LocalBackend, CalibrationManager]
+    classes = [RunManager, SweepManager, LocalBackend, CalibrationManager, SharedTwins]
 
     library_url = Unicode(config=True, help="The library service ($DTAAS_LIBRARY_URL).")
     library_token = Unicode(config=True, help="Token for the library ($DTAAS_LIBRARY_TOKEN).")

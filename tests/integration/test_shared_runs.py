@@ -12,6 +12,7 @@ from asset_library.fsutil import own_like
 from tests.dts import write_dt
 from tests.hub import ADMIN_PASSWORD, Hub
 from tests.integration.test_platform import wait_run
+from tests.openapi import runtime_api
 
 pytestmark = pytest.mark.integration
 API = "/services/library/api"
@@ -162,7 +163,13 @@ def test_a_view_grant_shows_the_twin_but_does_not_run_it(hub: Hub, alice, bob, t
     )
     assert r.status_code in (200, 201), r.text
     try:
-        assert runtime(bob, "GET", f"dts/user:alice/{twin}").status_code == 200
+        api = runtime_api(bob)  # answers checked against the runtime's document
+        fetched = api("POST", f"shared/user:alice/{twin}/fetch")
+        assert fetched.status_code == 200, fetched.text
+        assert fetched.json()["role"] == "view" and fetched.json()["assets"] == []
+        assert api("DELETE", f"shared/user:alice/{twin}").status_code == 204
+        assert api("DELETE", f"shared/user:alice/{twin}").status_code == 404
+        assert api("GET", f"dts/user:alice/{twin}").status_code == 200
         copy = bob["home"] / "shared" / "user-alice"
         assert (copy / "digital_twins" / twin / "dt.yaml").is_file()
         assert not (copy / "models" / MODEL).exists()
