@@ -30,11 +30,13 @@ describe('asset names', () => {
     expect(parseRef('mine/models')).toBeNull();
   });
 
-  it('runs twins of the own, the common and a group library', () => {
+  it('runs twins of the own, the common and a group library, and those shared', () => {
     expect(runScope('private')).toBe('private');
     expect(runScope('group:lab')).toBe('group:lab');
     expect(runScope('group:')).toBeNull();
-    expect(runScope('user:bob')).toBeNull();
+    expect(runScope('user:bob')).toBe('user:bob');
+    expect(runScope('user:')).toBeNull();
+    expect(runScope('mine')).toBeNull();
   });
 
   it('knows manifests by their file and folder', () => {

@@ -58,8 +58,8 @@ export type NewDigitalTwin = NonNullable<
 >['content']['application/json'];
 export type Validation = JsonOf<LibraryPaths['/validate']['post']['responses'][200]>;
 
-/** The two scopes the runtime runs twins from. */
-export type RunScope = 'private' | 'common' | `group:${string}`;
+/** The scopes the runtime runs twins from; `user:<u>` for a twin another user shared. */
+export type RunScope = 'private' | 'common' | `group:${string}` | `user:${string}`;
 
 /** Names an asset: scope ("private", "common" or "group:<g>"), type and name. */
 export interface IAssetKey {

@@ -4,7 +4,7 @@ import { FixedSizeList, ListChildComponentProps, ListOnItemsRenderedProps } from
 
 import type { Asset, IAssetKey } from '../api/types';
 import { assetRef, isSharedScope, problemText, runScope, TYPE_NAMES } from '../domain/assets';
-import { ownerOf } from '../domain/sharing';
+import { hasRole, ownerOf } from '../domain/sharing';
 import { formatModified } from '../domain/format';
 import { ErrorText, ScopeBadge, TagChip } from './common';
 import { IDTaaSContext } from './context';
@@ -51,6 +51,7 @@ function canRun(asset: Asset): boolean {
   return (
     asset.type === 'digital_twins' &&
     runScope(asset.scope) !== null &&
+    (!asset.role || hasRole(asset.role, 'run')) &&
     (!asset.steps || asset.steps.includes(RUN_STEP))
   );
 }

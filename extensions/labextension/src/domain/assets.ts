@@ -65,9 +65,14 @@ export function isSharedScope(scope: string): boolean {
   return /^user:[^/]+$/.test(scope);
 }
 
-/** The runtime runs twins of the user's own, the common and their groups' libraries. */
+/**
+ * The runtime runs twins of the user's own, the common and their groups' libraries, and
+ * twins other users or groups shared with them (`user:<u>`, `group:<g>`).
+ */
 export function runScope(scope: string): RunScope | null {
-  return scope === 'private' || scope === 'common' || /^group:[a-z0-9][a-z0-9._-]{0,63}$/.test(scope)
+  return scope === 'private' ||
+    scope === 'common' ||
+    /^(group|user):[a-z0-9][a-z0-9._-]{0,63}$/.test(scope)
     ? (scope as RunScope)
     : null;
 }
