@@ -31,6 +31,7 @@ from .scopes import (
     visible_keys,
 )
 from .sharing.manager import Found, SharingManager, Who
+from .sharing.roles import at_least
 from .validation import validate_text
 
 SORTS = ("relevance", "title", "name", "modified", "-modified")
@@ -273,8 +274,9 @@ class RelationsHandler(AssetHandlerBase):
 
     async def get(self, scope: str, asset_type: str, name: str) -> None:
         user = await self.require(LIBRARY_READ)
-        key, _, item = await self.asset(user, scope, asset_type, name)
-        self.write_json(await relations(self, user, key, asset_type, name, item))
+        found = await self.found(user, scope, asset_type, name)
+        item = found.item | {"role": found.role}
+        self.write_json(await relations(self, user, found.key, asset_type, name, item))
 
 
 class FileHandler(AssetHandlerBase):
@@ -444,9 +446,11 @@ async def relations(
 ) -> dict[str, Any]:
     """A DT's assets, resolved (missing ones flagged), and the DTs that use this asset."""
     keys = await handler.visible_keys(user)
-    # a shared asset's references resolve in its own library; what uses it is only
-    # listed from the libraries the user sees (never the owner's other assets)
-    resolvable = keys if key in keys else [*keys, key]
+    # a shared DT's references resolve in its own library for those who may run it (they
+    # may read those assets); what uses an asset is only listed from the libraries the
+    # user sees (never the owner's other assets)
+    role = item.get("role")
+    resolvable = keys if key in keys or not at_least(role, "run") else [*keys, key]
     return await handler.read(
         _relations, handler, user, keys, resolvable, key, asset_type, name, item
     )
@@ -477,6 +481,9 @@ def _relations(
             found = handler.index.get(ref_key, ref.type, ref.name)
             if found:
                 entry.update(missing=False, asset=handler.present(found, user))
+        elif ref_key == key:
+            # in the owner's library, which this role does not open: not described
+            entry.update(missing=False, problem="not shared with you")
         uses.append(entry)
     used_by = handler.index.used_by(key, asset_type, name, keys)
     return {"uses": uses, "used_by": [handler.present(i, user) for i in used_by]}

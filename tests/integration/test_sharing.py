@@ -111,9 +111,10 @@ def test_grants_give_exactly_their_role_and_can_be_changed_and_revoked(
     assert call(hub, bob, "GET", "/search?scope=shared&q=nothing-like-it").json()["total"] == 0
     detail = call(hub, bob, "GET", f"/assets/user:alice/digital_twins/{twin}")
     assert detail.status_code == 200 and detail.json()["role"] == "view"
-    # the asset the twin uses resolves for bob, what else alice has does not show
+    # the asset the twin uses is there, but view does not describe it; nor anything else
     uses = detail.json()["relations"]["uses"]
-    assert uses[0]["missing"] is False
+    assert (uses[0]["missing"], uses[0]["asset"]) == (False, None)
+    assert "Oscillator model" not in detail.text
     assert call(hub, bob, "GET", f"/assets/user:alice/digital_twins/{twin}/files/dt.yaml").ok
     # view does not let bob read the twin's model (run does), nor anything else of alice's
     assert call(hub, bob, "GET", "/assets/user:alice/models/osc-model").status_code == 404
@@ -133,6 +134,8 @@ def test_grants_give_exactly_their_role_and_can_be_changed_and_revoked(
     r = call(hub, alice, "POST", grants_path(), json={"user": "bob", "role": "run"})
     assert r.status_code == 200 and r.json()["id"] == grant["id"]
     assert call(hub, bob, "GET", "/assets/user:alice/models/osc-model").status_code == 200
+    uses = call(hub, bob, "GET", f"/assets/user:alice/digital_twins/{twin}/relations").json()
+    assert uses["uses"][0]["asset"]["title"] == "Oscillator model"
     assert call(hub, bob, "GET", "/assets/user:alice/models/other-secret").status_code == 404
 
     r = call(hub, alice, "PATCH", f"{grants_path()}/{grant['id']}", json={"role": "edit"})

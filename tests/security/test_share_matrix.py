@@ -91,8 +91,10 @@ SEES = {
     EDITOR: {"twin", "model"},
     MEMBER: {"twin", "run", "group"},  # the snapshot (with the run's outputs) with the group
 }
-# in alice's workspace, one it is shared with acts as alice (JupyterHub's own caveat)
-SEES_RUNTIME = {OWNER: SEES[OWNER], LIVE: SEES[OWNER]}
+# in alice's workspace, one it is shared with acts as alice (JupyterHub's own caveat), and
+# so does an admin: JupyterHub's admin role reaches every server, and the workspace logs
+# each such call ("admin access: ...")
+SEES_RUNTIME = {OWNER: SEES[OWNER], LIVE: SEES[OWNER], ADMIN: SEES[OWNER]}
 
 # Documented endpoints the matrix does not call, each with its reason.
 EXEMPT: dict[tuple[str, str, str], str] = {}
@@ -120,10 +122,11 @@ def lib(default: int | tuple, by: dict | None = None, closed: int | tuple = 403)
 def rt(owner: int | tuple, live: int | tuple | None = None) -> Expect:
     """A row of alice's server: anyone but alice is refused (403, no credentials too)
     before any handler runs; one her workspace is shared with gets what she gets, unless
-    ``live`` says otherwise."""
+    ``live`` says otherwise (her live shares stay hers), and so does an admin (the
+    workspace logs each such call)."""
     table = {p: statuses(403) for p in PERSONAS}
     table[OWNER] = statuses(owner)
-    table[LIVE] = statuses(owner if live is None else live)
+    table[LIVE] = table[ADMIN] = statuses(owner if live is None else live)
     return table
 
 
