@@ -160,12 +160,12 @@ def cmd_revoke(client, args: argparse.Namespace) -> int:
         found = [g for g in grants if g.get(key) == wanted[key]]
         if not found:
             name = "the organisation" if key == "organisation" else f"{key} {wanted[key]}"
-            raise Refused(404, [f"{key}: {name} holds no grant on {shown(*where)}"])
+            raise Refused(404, [f"{name} holds no grant on {shown(*where)}"])
         grant = found[0]
     else:
         grant = next((g for g in grants if str(g.get("id")) == args.grant_id), None)
         if grant is None:
-            raise Refused(404, [f"grant: no grant {args.grant_id} on {shown(*where)}"])
+            raise Refused(404, [f"no grant {args.grant_id} on {shown(*where)}"])
     call(client, "DELETE", endpoint(*where, "grants", str(grant["id"])))
     print(f"revoked grant {grant['id']}: {subject(grant)} {grant.get('role')} {shown(*where)}")
     return OK
