@@ -1,7 +1,7 @@
 """Sharing in Debian's Chromium: an owner shares a twin in its Sharing tab (a refused
 name shown next to its field), the grantee finds it under Shared with me and opens it,
-the owner asks to publish it, a curator approves it in the curation queue, and the
-owner's tab shows it approved."""
+the owner asks to publish it, a curator approves it in the curation queue, the owner's
+tab shows it approved; then a role changed and the grant revoked."""
 
 from __future__ import annotations
 
@@ -144,4 +144,14 @@ def test_share_open_publish_and_approve(hub: Hub, page: Page, browser: Browser, 
         re.compile(f"^approved by {CURATOR}$")
     )
     page.screenshot(path=str(artifacts / "sharing-approved.png"))
+
+    # a role changed in place, then revoked after a confirmation
+    grant.locator("select.dtaas-grant-role").select_option("view")
+    expect(grant).to_have_attribute("data-role", "view")
+    grant.locator(".dtaas-grant-revoke").click()
+    dialog = page.locator(".jp-Dialog")
+    expect(dialog).to_contain_text(f"{GRANTEE} will no longer have view access")
+    dialog.locator("button.jp-mod-warn").click()
+    expect(grant).to_have_count(0)
+    expect(access.locator(".dtaas-grants-none")).to_be_visible()
     assert errors == []
