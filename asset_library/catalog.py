@@ -53,8 +53,14 @@ class Asset:
 
 
 def visible(name: str) -> bool:
-    """Hidden and private-by-convention names are not assets (nor shown inside them)."""
+    """Hidden and private-by-convention names are not assets."""
     return not name.startswith((".", "_"))
+
+
+def part_of_asset(name: str) -> bool:
+    """Inside an asset, only hidden names and Python's caches are left out: a package's
+    ``__init__.py`` or a ``_helpers.py`` belongs to it."""
+    return not name.startswith(".") and name != "__pycache__"
 
 
 def _size_and_mtime(entry: Path) -> tuple[int, float]:

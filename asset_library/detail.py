@@ -6,7 +6,7 @@ import os
 from pathlib import Path
 from typing import Any
 
-from .catalog import visible
+from .catalog import part_of_asset
 from .manifest import ASSET_MANIFEST, DT_MANIFEST, read_manifest
 from .validation import validate_manifest
 
@@ -36,12 +36,12 @@ def file_tree(folder: Path) -> list[dict[str, Any]]:
         return [{"path": folder.name, "type": "file", "size": folder.stat().st_size}]
     out: list[dict[str, Any]] = []
     for root, dirs, files in os.walk(folder):
-        dirs[:] = sorted(d for d in dirs if visible(d))
+        dirs[:] = sorted(d for d in dirs if part_of_asset(d))
         rel = Path(root).relative_to(folder)
         for d in dirs:
             out.append({"path": str(rel / d), "type": "directory", "size": 0})
         for f in sorted(files):
-            if not visible(f):
+            if not part_of_asset(f):
                 continue
             p = Path(root) / f
             if p.is_symlink():

@@ -16,7 +16,7 @@ import shutil
 from pathlib import Path
 from typing import Any
 
-from ..catalog import visible
+from ..catalog import part_of_asset
 from ..fsutil import own_like, read_bytes_bounded, write_bytes_atomic
 
 MAX_COPY_BYTES = 512 << 20
@@ -41,13 +41,13 @@ def plain_files(root: Path) -> list[str]:
         dirs[:] = sorted(
             d
             for d in dirs
-            if visible(d)
+            if part_of_asset(d)
             and not (Path(folder) / d).is_symlink()
             and not (rel == Path(".") and d in SKIPPED)
         )
         for name in sorted(files):
             path = Path(folder) / name
-            if not visible(name) or path.is_symlink() or not path.is_file():
+            if not part_of_asset(name) or path.is_symlink() or not path.is_file():
                 continue
             total += path.stat().st_size
             out.append(str(rel / name) if rel != Path(".") else name)

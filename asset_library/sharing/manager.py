@@ -22,7 +22,7 @@ from typing import Any, TypeVar
 
 import yaml
 
-from ..catalog import ASSET_TYPES, visible
+from ..catalog import ASSET_TYPES, part_of_asset, visible
 from ..detail import read_detail
 from ..errors import APIError
 from ..fsutil import PathOutsideRoot, confined, own_like, write_bytes_atomic
@@ -128,7 +128,7 @@ class SharingManager:
         resource = resource_of(key, asset_type, name)
         grants = self.store.held(who.name, who.groups, [resource])
         role = best([g.role for g in grants])
-        if role is None and asset_type != "digital_twins" and key.startswith("user:"):
+        if role is None and asset_type != "digital_twins" and key != "common":
             # an asset of a DT shared for running is readable by whoever may run the DT
             for dt in self.index.used_by(key, asset_type, name, [key]):
                 dt_resource = resource_of(key, "digital_twins", dt["name"])
@@ -419,7 +419,9 @@ class SharingManager:
         ):
             raise APIError(400, f"path {path[:80]!r} is not a relative file path", path=path[:255])
         parts = path.split("/")
-        if any(p in ("", ".", "..") or not visible(p) for p in parts) or parts[0] in files.SKIPPED:
+        if any(p in ("", ".", "..") or not part_of_asset(p) for p in parts) or (
+            parts[0] in files.SKIPPED
+        ):
             raise APIError(400, f"path {path!r} leaves its asset or is hidden", path=path)
         if found.folder.is_file():
             if path != found.folder.name:

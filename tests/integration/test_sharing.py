@@ -72,6 +72,7 @@ def twin(hub: Hub, alice) -> str:
     model.mkdir(parents=True, exist_ok=True)
     (model / "asset.yaml").write_text("title: Oscillator model\n")
     (model / "osc.py").write_text("K = 3\n")
+    (model / "__init__.py").write_text("from .osc import K\n")
     write_dt(
         alice["home"],
         "shared-osc",
@@ -136,6 +137,8 @@ def test_grants_give_exactly_their_role_and_can_be_changed_and_revoked(
     assert call(hub, bob, "GET", "/assets/user:alice/models/osc-model").status_code == 200
     uses = call(hub, bob, "GET", f"/assets/user:alice/digital_twins/{twin}/relations").json()
     assert uses["uses"][0]["asset"]["title"] == "Oscillator model"
+    model = call(hub, bob, "GET", "/assets/user:alice/models/osc-model").json()
+    assert {f["path"] for f in model["files"]} >= {"__init__.py", "osc.py"}
     assert call(hub, bob, "GET", "/assets/user:alice/models/other-secret").status_code == 404
 
     r = call(hub, alice, "PATCH", f"{grants_path()}/{grant['id']}", json={"role": "edit"})

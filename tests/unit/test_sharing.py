@@ -27,6 +27,9 @@ def test_a_copy_leaves_out_links_hidden_files_and_run_state(tmp_path):
     (src / "state").mkdir()
     (src / "state" / "secret.txt").write_text("runs only")
     (src / ".hidden").write_text("x")
+    (src / "lifecycle" / "__init__.py").write_text("")  # a package's code is the asset's
+    (src / "lifecycle" / "__pycache__").mkdir()
+    (src / "lifecycle" / "__pycache__" / "x.pyc").write_bytes(b"\0")
     (tmp_path / "outside.txt").write_text("outside")
     os.symlink(tmp_path / "outside.txt", src / "link.txt")
     os.symlink(tmp_path, src / "linked-dir")
@@ -35,7 +38,7 @@ def test_a_copy_leaves_out_links_hidden_files_and_run_state(tmp_path):
         str(p.relative_to(tmp_path / "lib" / "copy"))
         for p in (tmp_path / "lib" / "copy").rglob("*")
     )
-    assert got == ["dt.yaml", "lifecycle", "lifecycle/run.ipynb"]
+    assert got == ["dt.yaml", "lifecycle", "lifecycle/__init__.py", "lifecycle/run.ipynb"]
     assert not [p for p in (tmp_path / "lib").iterdir() if p.name.startswith(".")]
     with pytest.raises(FileExistsError):
         files.copy_asset(src, tmp_path / "lib" / "copy", tmp_path)
