@@ -1,7 +1,8 @@
 """Sharing in Debian's Chromium: an owner shares a twin in its Sharing tab (a refused
-name shown next to its field), the grantee finds it under Shared with me and opens it,
-the owner asks to publish it, a curator approves it in the curation queue, the owner's
-tab shows it approved; then a role changed and the grant revoked."""
+name shown next to its field) and a run of it, the grantee finds both under Shared with
+me and opens the twin, the owner asks to publish it, a curator approves it in the
+curation queue, the owner's tab shows it approved; then a role changed and the grant
+revoked."""
 
 from __future__ import annotations
 
@@ -22,6 +23,7 @@ TWIN = "shared-heater"
 SHARED_REF = f"user:{OWNER}/digital_twins/{TWIN}"
 # decisions take a poll of the owner's page; the pending request is checked every 3 s
 DECIDED_TIMEOUT = 30_000
+RUN_TIMEOUT = 120_000
 
 
 def new_page(browser: Browser) -> Page:
@@ -80,6 +82,19 @@ def test_share_open_publish_and_approve(hub: Hub, page: Page, browser: Browser, 
     expect(grant.locator("select.dtaas-grant-role")).to_have_value("run")
     expect(refused).to_have_count(0)
 
+    # a run of it shared read-only with the grantee: its grant and the link to open
+    run_command(page, "dtaas:run", {"scope": "private", "type": "digital_twins", "name": TWIN})
+    run = page.locator(".dtaas-page-body[data-tab='runs'] .dtaas-run-detail")
+    expect(run).to_have_attribute("data-status", "succeeded", timeout=RUN_TIMEOUT)
+    run_id = run.get_attribute("data-run-id")
+    run.locator(".dtaas-result-share-toggle").click()
+    run.locator("input.dtaas-result-share-name").fill(GRANTEE)
+    run.locator(".dtaas-result-share-add").click()
+    expect(run.locator(".dtaas-result-grant-subject")).to_have_text(GRANTEE)
+    link = f"/services/library/results/runs/{OWNER}/{TWIN}/{run_id}"
+    expect(run.locator("a.dtaas-result-url")).to_have_attribute("href", re.compile(f"{link}$"))
+    sharing = sharing_tab(page, f"mine/digital_twins/{TWIN}")
+
     # ask to publish it to the common library
     publish = sharing.locator(".dtaas-publish-section")
     publish.locator("input.dtaas-publish-version").fill("1.0")
@@ -101,6 +116,8 @@ def test_share_open_publish_and_approve(hub: Hub, page: Page, browser: Browser, 
         card = card.filter(has_text="Shared heater")
         expect(card.locator(".dtaas-scope-badge")).to_have_text(OWNER)
         expect(card.locator(".dtaas-role-badge")).to_have_text("run")
+        result = panel.locator(f".dtaas-shared-result[data-kind='runs'][data-id='{run_id}']")
+        expect(result.locator("a.dtaas-shared-result-open")).to_have_attribute("href", link)
         card.click()
         shared = sharing_tab(other, SHARED_REF)
         expect(shared.locator(".dtaas-shared-with-you")).to_have_text(
