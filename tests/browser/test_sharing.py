@@ -20,6 +20,7 @@ pytestmark = pytest.mark.browser
 OWNER = "sharon"
 GRANTEE = "shane"
 TWIN = "shared-heater"
+BROKEN = "broken-heater"
 SHARED_REF = f"user:{OWNER}/digital_twins/{TWIN}"
 # decisions take a poll of the owner's page; the pending request is checked every 3 s
 DECIDED_TIMEOUT = 30_000
@@ -105,6 +106,23 @@ def test_share_open_publish_and_approve(hub: Hub, page: Page, browser: Browser, 
     request_id = request.get_attribute("data-request-id")
     page.screenshot(path=str(artifacts / "sharing-owner.png"))
 
+    # a twin with a problem in its manifest is refused, and the problems are listed
+    bad = {"type": "object", "properties": {"k": {"type": "bogus"}}}
+    write_dt(workspace, BROKEN, ["x = 1"], bad, title="Broken heater")
+    wait_until_indexed(page, hub, OWNER, "digital_twins", BROKEN)
+    run_command(page, "dtaas:open", {"scope": "private", "type": "digital_twins", "name": BROKEN})
+    broken = sharing_tab(page, f"mine/digital_twins/{BROKEN}")
+    broken.locator(".dtaas-publish-request-button").click()
+    problems = broken.locator(".dtaas-publish-problems .dtaas-problem")
+    expect(problems).to_have_count(1)
+    expect(problems).to_have_attribute("data-field", "parameters.properties.k.type")
+    expect(problems).to_contain_text("bogus")
+    expect(broken.locator(".dtaas-publish-form-error")).to_contain_text("problem")
+    expect(broken.locator(".dtaas-publish-request")).to_have_count(0)
+    noted = [e for e in errors if "status of 400" in e]
+    assert len(noted) == 1, errors
+    errors.remove(noted[0])
+
     # the grantee sees it under Shared with me, with its owner and role, and opens it
     other = new_page(browser)
     try:
@@ -156,6 +174,7 @@ def test_share_open_publish_and_approve(hub: Hub, page: Page, browser: Browser, 
 
     # the owner's tab follows its pending request to the decision
     page.bring_to_front()
+    run_command(page, "dtaas:open", {"scope": "private", "type": "digital_twins", "name": TWIN})
     expect(request).to_have_attribute("data-status", "approved", timeout=DECIDED_TIMEOUT)
     expect(request.locator(".dtaas-publish-status")).to_have_text(
         re.compile(f"^approved by {CURATOR}$")
