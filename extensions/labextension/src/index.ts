@@ -37,6 +37,7 @@ import { snapshotsOf } from './models/snapshots';
 import { ISettingsValues, SettingsModel } from './models/settings';
 import { TwinRegistry } from './models/twin';
 import digitalTwinSvg from '../style/icons/digital-twin.svg';
+import liveSharesPlugin from './liveshares-plugin';
 
 export const digitalTwinIcon = new LabIcon({
   name: 'dtaas-labextension:digital-twin',
@@ -452,4 +453,4 @@ const plugin: JupyterFrontEndPlugin<void> = {
   }
 };
 
-export default plugin;
+export default [plugin, liveSharesPlugin];
