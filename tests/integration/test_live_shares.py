@@ -60,8 +60,9 @@ def test_a_workspace_shared_with_a_user_then_revoked(hub, api, alice, bob):
     assert [(s["kind"], s["name"]) for s in listed(api)["shares"]] == [("user", "bob")]
     assert api("GET", "shares/default").json()["shares"][0]["name"] == "bob"
     # bob, in alice's server, does not share it on
-    by_bob = bob["api"].post(f"{alice['server']}dtaas/api/shares/default", json={"user": "carl"})
-    assert by_bob.status_code == 403
+    as_bob = hub.api(hub.token(bob["session"], "bob"))
+    by_bob = as_bob.post(f"{alice['server']}dtaas/api/shares/default", json={"user": "carl"})
+    assert by_bob.status_code == 403 and "only alice" in by_bob.json()["message"]
 
     assert api("DELETE", "shares/default/user/bob").status_code == 204
     assert reach(hub, bob, alice["server"]) == 403
