@@ -11,16 +11,19 @@ import { formatTime } from '../domain/format';
 import {
   errorField,
   hasRole,
+  nextVersion,
   problemsOf,
   sharedWithText,
   statusText,
   VERSION
 } from '../domain/sharing';
+import { LiveSharesModel } from '../models/liveshares';
 import { SharingModel, sharingOf } from '../models/sharing';
 import { TwinModel } from '../models/twin';
 import { ErrorText, Muted, ProblemList, Section } from './common';
 import { IDTaaSContext } from './context';
 import { useSignal } from './hooks';
+import { LiveSharesPanel } from './LiveShares';
 import { GrantsSection } from './SharingGrants';
 
 /** The fork form's state, shared by Fork and the versions' own fork buttons. */
@@ -139,6 +142,7 @@ function PublishSection(props: { sharing: SharingModel; version: string }): JSX.
     try {
       await sharing.publish(version, note);
       setNote('');
+      setVersion(nextVersion(version.trim())); // the next request is of a newer one
     } catch (reason) {
       const body = reason instanceof ApiError ? reason.body : {};
       setProblems(problemsOf(body));
@@ -294,9 +298,16 @@ function VersionsSection(props: { sharing: SharingModel; fork: IForkState }): JS
   );
 }
 
-/** Where the live sharing of the user's running workspace is shown, once available. */
-function LiveSharesMount(): JSX.Element | null {
-  return null;
+let liveShares: LiveSharesModel | null = null;
+
+/** Sharing the running workspace itself: one model for every page. */
+function LiveSharesSection(): JSX.Element {
+  liveShares = liveShares ?? new LiveSharesModel();
+  return (
+    <Section title="Share your running workspace" className="dtaas-live-sharing">
+      <LiveSharesPanel model={liveShares} />
+    </Section>
+  );
 }
 
 export function Sharing(props: { model: TwinModel; context: IDTaaSContext }): JSX.Element {
@@ -338,7 +349,7 @@ export function Sharing(props: { model: TwinModel; context: IDTaaSContext }): JS
           <VersionsSection sharing={sharing} fork={fork} />
         </Section>
       ) : null}
-      <LiveSharesMount />
+      <LiveSharesSection />
     </div>
   );
 }
