@@ -31,6 +31,11 @@ SERVER_TOKEN_SCOPES = [
     LIBRARY_READ,
     LIBRARY_WRITE,
     LIBRARY_CURATE,  # kept only when the user holds it (a curator)
+    # share the user's own servers from Lab, naming the users and groups shared with
+    # (JupyterHub 6.1's ``self`` gives a token only read:shares and users:shares)
+    "shares!user",
+    "read:users:name",
+    "read:groups:name",
 ]
 
 

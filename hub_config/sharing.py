@@ -1,7 +1,6 @@
-"""Live sharing on the hub: what a workspace's token may do to share its servers,
-servers shared with a group reachable by its members, and the page that accepts a
-share code, which answers 403 for an expired code and records each use in the
-library's audit log as the user who accepted it.
+"""Live sharing on the hub: servers shared with a group reachable by its members, and
+the page that accepts a share code, which answers 403 for an expired code and records
+each use in the library's audit log as the user who accepted it.
 """
 
 from __future__ import annotations
@@ -24,9 +23,6 @@ from .settings import Settings
 
 log = logging.getLogger("JupyterHub")
 
-# Beside the server token's defaults: share the user's own servers, naming the users and
-# groups shared with (the user role holds all three).
-SHARING_TOKEN_SCOPES = ["shares!user", "read:users:name", "read:groups:name"]
 # What the short-lived token that records a share code's use in the audit log may do
 AUDIT_TOKEN_SCOPES = [ACCESS_LIBRARY, LIBRARY_WRITE]
 AUDIT_TOKEN_SECONDS = 60
@@ -156,12 +152,8 @@ class AuditedAcceptShareHandler(AcceptShareHandler):
 
 
 def configure_sharing(c, s: Settings) -> None:
-    """Workspace tokens that may share their servers, servers that notice a revoked
-    share soon, and the accept page above."""
-    if "server_token_scopes" in c.Spawner:
-        scopes = list(c.Spawner.server_token_scopes)
-        extra = [x for x in SHARING_TOKEN_SCOPES if x not in scopes]
-        c.Spawner.server_token_scopes = scopes + extra
+    """Servers that notice a revoked share soon, group shares counted, and the accept
+    page above (the sharing scopes of workspace tokens are in ``roles``)."""
     args = list(c.Spawner.args) if "args" in c.Spawner else []
     c.Spawner.args = [*args, f"--HubOAuth.cache_max_age={SERVER_AUTH_CACHE_SECONDS}"]
     if not getattr(hub_scopes.get_scopes_for, "counts_group_shares", False):
