@@ -40,6 +40,8 @@ MAX_NAME = 255
 MAX_PATH = 4096
 MAX_ASSETS = 200
 CHUNK = 64 * 1024
+# a downloaded file opened in the browser runs nothing and reaches nothing
+FILE_POLICY = "default-src 'none'; img-src 'self' data:; style-src 'unsafe-inline'; sandbox"
 WORKERS = 4
 T = TypeVar("T")
 
@@ -112,6 +114,28 @@ class LibraryHandler(LibraryAuthenticated, web.RequestHandler):
 
     def json_body(self) -> dict[str, Any]:
         return json_object(self.request.body)
+
+    async def send_file(
+        self, f: Any, name: str, mime: str | None = None, max_bytes: int | None = None
+    ) -> None:
+        """Stream an open file (closed here) as a download that runs nothing if opened."""
+        try:
+            remaining = os.fstat(f.fileno()).st_size  # what is sent, even if it grows
+            if max_bytes is not None and remaining > max_bytes:
+                raise APIError(413, f"{name!r} is larger than {max_bytes} bytes", path=name)
+            kind = mime or mimetypes.guess_type(name)[0] or "application/octet-stream"
+            self.set_header("Content-Type", kind)
+            self.set_header("Content-Length", str(remaining))
+            self.set_header("Content-Disposition", attachment(name))
+            self.set_header("X-Content-Type-Options", "nosniff")
+            self.set_header("Content-Security-Policy", FILE_POLICY)
+            while remaining > 0 and (chunk := await self.read(f.read, min(CHUNK, remaining))):
+                remaining -= len(chunk)
+                self.write(chunk)
+                await self.flush()
+        finally:
+            f.close()
+        self.finish()
 
     async def visible_keys(self, user: dict) -> list[str]:
         return visible_keys(user["name"], list((await self.who(user)).groups))
@@ -314,19 +338,7 @@ class FileHandler(AssetHandlerBase):
             f = await self.read(open_regular, target)
         except OSError:
             raise APIError(404, f"no file {path!r} in {name}", path=path) from None
-        try:
-            remaining = os.fstat(f.fileno()).st_size  # what is sent, even if it grows
-            kind = mimetypes.guess_type(target.name)[0] or "application/octet-stream"
-            self.set_header("Content-Type", kind)
-            self.set_header("Content-Length", str(remaining))
-            self.set_header("Content-Disposition", attachment(target.name))
-            while remaining > 0 and (chunk := await self.read(f.read, min(CHUNK, remaining))):
-                remaining -= len(chunk)
-                self.write(chunk)
-                await self.flush()
-        finally:
-            f.close()
-        self.finish()
+        await self.send_file(f, target.name)
 
 
 class ValidateHandler(LibraryHandler):

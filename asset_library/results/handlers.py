@@ -8,7 +8,6 @@ the audit log.
 from __future__ import annotations
 
 import json
-import os
 from pathlib import Path
 from typing import Any
 from urllib.parse import quote
@@ -17,7 +16,7 @@ from tornado.escape import xhtml_escape
 
 from ..auth import LIBRARY_READ, LIBRARY_WRITE
 from ..errors import APIError
-from ..handlers import CHUNK, LibraryHandler, attachment
+from ..handlers import LibraryHandler
 from ..sharing.roles import subject_of
 from ..sharing.store import Grant, iso
 from . import render
@@ -35,7 +34,6 @@ ROLE = "view"
 MAX_SUBJECT = 255
 MAX_SHOWN = 300
 # a file of a result opened in the browser runs nothing and loads nothing
-FILE_POLICY = "default-src 'none'; img-src 'self' data:; style-src 'unsafe-inline'; sandbox"
 PAGE_POLICY = "default-src 'none'; img-src 'self' data:; style-src 'unsafe-inline'"
 KIND = r"(runs|snapshots)"
 PART = r"([^/]+)"
@@ -137,25 +135,6 @@ class ResultsHandler(LibraryHandler):
             return None
         item = await self.read(self.index.get, key, "digital_twins", found.dt)
         return (item or {}).get("title") or None
-
-    async def send_file(self, f: Any, name: str, mime: str | None = None) -> None:
-        """Stream an open file (closed here) as a download that runs nothing if opened."""
-        try:
-            remaining = os.fstat(f.fileno()).st_size  # what is sent, even if it grows
-            if remaining > MAX_FILE_BYTES:
-                raise APIError(413, f"{name!r} is larger than {MAX_FILE_BYTES} bytes", path=name)
-            self.set_header("Content-Type", mime or mime_of(name))
-            self.set_header("Content-Length", str(remaining))
-            self.set_header("Content-Disposition", attachment(name))
-            self.set_header("X-Content-Type-Options", "nosniff")
-            self.set_header("Content-Security-Policy", FILE_POLICY)
-            while remaining > 0 and (chunk := await self.read(f.read, min(CHUNK, remaining))):
-                remaining -= len(chunk)
-                self.write(chunk)
-                await self.flush()
-        finally:
-            f.close()
-        self.finish()
 
 
 class GrantsHandler(ResultsHandler):
@@ -319,7 +298,7 @@ class ResultFileHandler(ResultsHandler):
         user = await self.require(LIBRARY_READ)
         found, _ = await self.result(user, kind, owner, dt, result_id)
         f = await self.blocking(found.open_file, path)
-        await self.send_file(f, path.rsplit("/", 1)[-1], mime_of(path))
+        await self.send_file(f, path.rsplit("/", 1)[-1], mime_of(path), MAX_FILE_BYTES)
 
 
 class BlobHandler(ResultsHandler):
@@ -330,7 +309,7 @@ class BlobHandler(ResultsHandler):
         user = await self.require(LIBRARY_READ)
         found, _ = await self.result(user, kind, owner, dt, result_id)
         f = await self.blocking(found.open_blob, sha)
-        await self.send_file(f, sha, "application/octet-stream")
+        await self.send_file(f, sha, "application/octet-stream", MAX_FILE_BYTES)
 
 
 class NotebookHandler(ResultsHandler):
