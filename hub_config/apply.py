@@ -6,7 +6,10 @@ import os
 import pwd
 import shutil
 import sys
+from functools import partial
 from pathlib import Path
+
+import platform_services
 
 from .passwords import load_passwords
 from .profiles import DEFAULT_PROFILES
@@ -61,7 +64,10 @@ def configure(c, settings: Settings | None = None) -> Settings:
     # roles, scopes, services
     c.JupyterHub.custom_scopes = CUSTOM_SCOPES
     c.JupyterHub.load_roles = load_roles()
-    c.JupyterHub.services = [library_service(s)]
+    c.JupyterHub.services = [
+        library_service(s),
+        *(m.service(s) for m in platform_services.modules()),
+    ]
 
     # provisioner
     if s.profile == "local":
@@ -71,6 +77,8 @@ def configure(c, settings: Settings | None = None) -> Settings:
         c.WorkspaceSpawner.proxy_url = f"http://127.0.0.1:{s.port}"
         c.WorkspaceSpawner.profiles = DEFAULT_PROFILES
         c.WorkspaceSpawner.allow_unisolated_users = s.allow_unisolated_users
+        c.WorkspaceSpawner.prepare_services = partial(platform_services.prepare_user, s)
+        c.WorkspaceSpawner.services_env = partial(platform_services.user_env, s)
         # a server gets SIGINT, then SIGTERM: it stops cleanly within seconds
         c.WorkspaceSpawner.interrupt_timeout = 8
         c.WorkspaceSpawner.term_timeout = 5

@@ -41,6 +41,8 @@ class Settings:
     proxy_api_port: int
     library_port: int
     data_dir: Path
+    mqtt_port: int = 0
+    timeseries_port: int = 0
     allow_unisolated_users: bool = False
 
     @property
@@ -62,6 +64,11 @@ class Settings:
     @property
     def groups_dir(self) -> Path:
         return self.data_dir / "groups"
+
+    @property
+    def services_dir(self) -> Path:
+        """The platform services' data and generated credentials (not readable by users)."""
+        return self.data_dir / "services"
 
     @property
     def public_url(self) -> str:
@@ -88,6 +95,8 @@ def load_settings(env: dict[str, str] | None = None, cwd: Path | None = None) ->
         hub_port=_port(env, "DTAAS_HUB_PORT", port + 1),
         proxy_api_port=_port(env, "DTAAS_PROXY_API_PORT", port + 2),
         library_port=_port(env, "DTAAS_LIBRARY_PORT", port + 3),
+        mqtt_port=_port(env, "DTAAS_MQTT_PORT", port + 4),
+        timeseries_port=_port(env, "DTAAS_TIMESERIES_PORT", port + 5),
         data_dir=data_dir.resolve(),
         allow_unisolated_users=_flag(env, "DTAAS_ALLOW_UNISOLATED_USERS"),
     )

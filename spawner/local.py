@@ -10,7 +10,7 @@ import sys
 from pathlib import Path
 
 from jupyterhub.spawner import LocalProcessSpawner
-from traitlets import Bool, Dict, List, Unicode, default
+from traitlets import Bool, Callable, Dict, List, Unicode, default
 
 from asset_library.fsutil import own_tree
 
@@ -52,6 +52,18 @@ class WorkspaceSpawner(LocalProcessSpawner):
         help="Without isolation, let more than one user in: they can read each other's files.",
     )
     home_dir = Unicode(help="The user's workspace.")
+    prepare_services = Callable(
+        None,
+        allow_none=True,
+        config=True,
+        help="(user, groups) -> None: the platform services' credentials and access of a user.",
+    )
+    services_env = Callable(
+        None,
+        allow_none=True,
+        config=True,
+        help="(user) -> dict: the platform services' endpoints and credentials, as env.",
+    )
     _account: accounts.Account | None = None
     _gids: list[int] = []  # noqa: RUF012 (replaced per start, never mutated)
     profiles = List(
@@ -114,6 +126,8 @@ class WorkspaceSpawner(LocalProcessSpawner):
         env["DTAAS_PROFILES"] = json.dumps(self.profiles)
         profile = self.profile()
         env["DTAAS_SERVER_PROFILE"] = profile["name"] if profile else ""
+        if self.services_env is not None:
+            env.update(self.services_env(self.user.name))
         return env
 
     def make_preexec_fn(self, name):
@@ -163,6 +177,8 @@ class WorkspaceSpawner(LocalProcessSpawner):
         if not self.isolate:
             self._refuse_second_user(users)
         home = lay_out_workspace(users, self.user.name, data / "common", data / "groups", groups)
+        if self.prepare_services is not None:
+            self.prepare_services(self.user.name, groups)
         self._gids = []
         if not self.isolate:
             return

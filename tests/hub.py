@@ -30,7 +30,7 @@ def _free(port: int) -> bool:
     return True
 
 
-def free_port_block(size: int = 4) -> int:
+def free_port_block(size: int = 6) -> int:
     """A base port whose ``size`` consecutive ports are all free.
 
     Below Linux's ephemeral range (32768 and up), where every outgoing connection and

@@ -10,6 +10,7 @@ Inside a lifecycle notebook::
 
 from __future__ import annotations
 
+from . import services
 from .context import Context, NotInARun, asset, context
 from .record import RECORD_MIMETYPE, record
 
@@ -21,6 +22,7 @@ __all__ = [
     "asset",
     "context",
     "record",
+    "services",
     "ticks",
     "twin",
 ]
