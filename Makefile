@@ -18,7 +18,7 @@ SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 SYSPY := /usr/bin/python3
 
 
-.PHONY: run test install install-test postgresql lint format clean system-python traversable
+.PHONY: run test install install-test postgresql mosquitto lint format clean system-python traversable
 
 run: install
 	$(VENV)/bin/jupyterhub -f jupyterhub_config.py
@@ -27,7 +27,7 @@ test: install-test lint
 	cd $(LABEXT_DIR) && $(NPM) test
 	$(PY) -m pytest
 
-install: $(VENV)/.installed node_modules/.installed $(LABEXT_OUT) traversable
+install: $(VENV)/.installed node_modules/.installed $(LABEXT_OUT) traversable mosquitto
 	@# the venv's JupyterLab finds the extension built in place (pip copies a snapshot)
 	@[ -L $(LABEXT_LINK) ] || { rm -rf $(LABEXT_LINK); ln -s $(CURDIR)/extensions/dtaas/labextension $(LABEXT_LINK); }
 
@@ -82,6 +82,13 @@ postgresql:
 	@ls /usr/lib/postgresql/*/bin/postgres >/dev/null 2>&1 || { \
 		$(SUDO) apt-get update -qq && \
 		DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq postgresql; }
+
+# Debian's mosquitto, the platform's MQTT broker: the hub runs its own instance
+# (Debian's service, where systemd starts it, listens on 1883 and is not used)
+mosquitto:
+	@[ -x /usr/sbin/mosquitto ] || { \
+		$(SUDO) apt-get update -qq && \
+		DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq mosquitto; }
 
 clean:
 	rm -rf $(VENV) node_modules $(LABEXT_DIR)/node_modules $(LABEXT_DIR)/lib extensions/dtaas/labextension
