@@ -247,6 +247,7 @@ def write_file(path: Path, text: str, owner: pwd.struct_passwd | None = None) ->
 @contextlib.contextmanager
 def _locked(lay: Layout):
     """One writer at a time, across threads of the hub and the supervisor's process."""
+    lay.root.mkdir(mode=0o700, parents=True, exist_ok=True)
     with _LOCK, open(lay.root / ".lock", "a") as f:
         fcntl.flock(f, fcntl.LOCK_EX)
         yield

@@ -153,6 +153,8 @@ def connect(
     reasons: list = []
 
     def first(reason) -> None:
+        if reason.is_failure:
+            client.disconnect()  # no retry of refused credentials; the loop ends at once
         reasons.append(reason)
         answered.set()
 
