@@ -27,11 +27,11 @@ test: install-test lint
 	cd $(LABEXT_DIR) && $(NPM) test
 	$(PY) -m pytest
 
-install: $(VENV)/.installed node_modules/.installed $(LABEXT_OUT) traversable mosquitto
+install: $(VENV)/.installed node_modules/.installed $(LABEXT_OUT) traversable mosquitto postgresql
 	@# the venv's JupyterLab finds the extension built in place (pip copies a snapshot)
 	@[ -L $(LABEXT_LINK) ] || { rm -rf $(LABEXT_LINK); ln -s $(CURDIR)/extensions/dtaas/labextension $(LABEXT_LINK); }
 
-install-test: install /usr/bin/chromium postgresql
+install-test: install /usr/bin/chromium
 
 lint: $(VENV)/.installed
 	$(VENV)/bin/ruff check .
@@ -77,7 +77,9 @@ $(LABEXT_OUT): $(LABEXT_SRC)
 	$(SUDO) apt-get update -qq
 	DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq chromium
 
-# Debian's PostgreSQL server binaries, started by the tests that need them
+# Debian's PostgreSQL server binaries: the hub runs its own cluster as the time-series
+# store, and the tests start their own (Debian's service, where systemd starts it, listens on
+# 5432 and is not used)
 postgresql:
 	@ls /usr/lib/postgresql/*/bin/postgres >/dev/null 2>&1 || { \
 		$(SUDO) apt-get update -qq && \
