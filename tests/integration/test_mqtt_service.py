@@ -10,6 +10,7 @@ import queue
 import signal
 import socket
 import time
+import uuid
 from contextlib import contextmanager
 from pathlib import Path
 from unittest import mock
@@ -46,7 +47,7 @@ def _env(hub: Hub, user: str, password: str | None = None) -> dict[str, str]:
 def _client(hub: Hub, user: str):
     """``dtaas.services.mqtt()`` as ``user``, with a queue of what it receives."""
     with mock.patch.dict(os.environ, _env(hub, user)):
-        client = dtaas.services.mqtt(client_id=f"test-{user}-{os.getpid()}")
+        client = dtaas.services.mqtt(client_id=f"test-{user}-{uuid.uuid4().hex[:8]}")
     client.received = queue.Queue()
     client.on_message = lambda c, u, m: c.received.put((m.topic, m.payload.decode()))
     try:
@@ -155,6 +156,21 @@ def test_a_user_neither_reads_nor_writes_another_users_topics(hub: Hub, alice, b
         _publish(a, "dt/bob/planted", "from alice")
         _publish(b, "dt/bob/marker", "b-done")
         assert _until(b, "b-done") == [("dt/bob/private", "bob's reading")]
+
+
+def test_a_burst_of_small_and_large_messages_arrives_whole_and_in_order(hub: Hub, alice):
+    """The client reads the socket in chunks: packets that straddle them arrive intact."""
+    sizes = [3, 70_000, *range(1, 2000), 200_000, 5]
+    with _client(hub, "alice") as sender, _client(hub, "alice") as receiver:
+        _subscribed(receiver, "dt/alice/burst")
+        for i, size in enumerate(sizes):
+            sender.publish("dt/alice/burst", f"{i}:".ljust(size, "x"), qos=0)
+        _publish(sender, "dt/alice/burst", "end")
+        got = _until(receiver, "end")
+    assert [len(payload) for _, payload in got] == [
+        max(n, len(f"{i}:")) for i, n in enumerate(sizes)
+    ]
+    assert [int(payload.split(":")[0]) for _, payload in got] == list(range(len(sizes)))
 
 
 @pytest.fixture(scope="module")
