@@ -7,7 +7,9 @@
   writes prebuilt packets straight to its socket (so it is not what limits the figure),
   each in its own process. The figure is what the subscriber received over the time it
   received; ``mqtt_sent`` and ``mqtt_received`` say how many went out and how many
-  arrived (the broker drops QoS 0 messages a subscriber is too slow to take).
+  arrived (the broker drops QoS 0 messages a subscriber is too slow to take), and
+  ``mqtt_subscriber_cpu_us_per_msg`` and ``mqtt_broker_cpu_us_per_msg`` the CPU time each
+  message cost the subscriber and mosquitto (other load on the machine leaves them be).
 
 Run with the project's venv: ``.venv/bin/python bench/services.py [figure ...]`` (default:
 every figure). Prints one JSON line; diagnostics go to stderr.
@@ -48,7 +50,7 @@ def _mqtt_subscriber(env: dict, topic: str, ready, result) -> None:
     os.environ.update(env)
     import dtaas.services
 
-    counted = {"n": 0, "first": 0.0, "last": 0.0}
+    counted = {"n": 0, "first": 0.0, "last": 0.0, "cpu": time.process_time()}
     done = multiprocessing.Event()
 
     def on_message(client, userdata, msg) -> None:
@@ -70,6 +72,7 @@ def _mqtt_subscriber(env: dict, topic: str, ready, result) -> None:
     subscribed.wait(5)
     ready.set()
     done.wait(MQTT_SECONDS + 60)
+    counted["cpu"] = time.process_time() - counted["cpu"]
     client.close()
     result.put(counted)
 
@@ -151,15 +154,32 @@ def mqtt_msgs_per_s() -> dict:
             if not ready.wait(10):
                 raise RuntimeError("the subscriber did not subscribe")
             say(f"publishing to mosquitto on 127.0.0.1:{port} for {MQTT_SECONDS:g}s")
+            broker = mqtt.broker_pid(mqtt.layout(settings))
+            broker_cpu = _cpu_seconds(broker)
             sent = _mqtt_publish(env, topic, MQTT_SECONDS)
             counted = result.get(timeout=60)
+            broker_cpu = _cpu_seconds(broker) - broker_cpu
             sub.join(10)
         finally:
             supervisor.terminate()
             supervisor.wait(10)
     span = counted["last"] - counted["first"]
     rate = counted["n"] / span if span > 0 else 0.0
-    return {"mqtt_msgs_per_s": round(rate), "mqtt_sent": sent, "mqtt_received": counted["n"]}
+    n = max(counted["n"], 1)
+    return {
+        "mqtt_msgs_per_s": round(rate),
+        "mqtt_sent": sent,
+        "mqtt_received": counted["n"],
+        # CPU time per message, which other load on the machine does not change
+        "mqtt_subscriber_cpu_us_per_msg": round(counted["cpu"] / n * 1e6, 2),
+        "mqtt_broker_cpu_us_per_msg": round(broker_cpu / n * 1e6, 2),
+    }
+
+
+def _cpu_seconds(pid: int) -> float:
+    """User and system CPU time of a process so far."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
 # --- time series ------------------------------------------------------------------
