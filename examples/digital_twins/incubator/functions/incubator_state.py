@@ -7,6 +7,7 @@ from __future__ import annotations
 import csv
 import json
 import os
+import uuid
 from dataclasses import replace
 from pathlib import Path
 
@@ -76,7 +77,7 @@ def fresh(parameters: dict, model: thermal.ThermalParams, calibration: dict | No
     )
     kf = new_filter(model, parameters, [T0, T0])
     ctrl = Hysteresis(parameters["target_C"], parameters["band_K"])
-    return to_state(0, plant, kf, ctrl, model, calibration)
+    return {**to_state(0, plant, kf, ctrl, model, calibration), "history": uuid.uuid4().hex[:12]}
 
 
 def to_state(tick: int, plant, kf, ctrl, model, calibration: dict | None = None) -> dict:
