@@ -9,12 +9,15 @@ maintained; InfluxDB 1.6 is a release of 2018.
 Layout, in ``$DTAAS_DATA_DIR/services/timeseries/``:
 
 - ``data/``: the cluster, owned by the unprivileged account that runs PostgreSQL
-  (``dtaas-services`` when the hub runs as root), mode 0700;
+  (``dtaas-services`` when the hub runs as root), mode 0700; its ``pg_hba.conf``, written
+  at every start, allows only scram-sha-256 password logins over TCP from 127.0.0.1 (and
+  the networks of ``DTAAS_TIMESERIES_CLIENTS``); there is no Unix socket;
 - ``secret``: the key of every user's password (an HMAC of the user name), 0600;
 - ``superuser``: the password of the cluster's superuser ``dtaas``, 0600;
-- ``pg_hba.conf``: only scram-sha-256 password logins over TCP on 127.0.0.1 (and the
-  networks of ``DTAAS_TIMESERIES_CLIENTS``), no Unix socket;
 - ``users.json``: each user's groups as last prepared, and whether that is applied.
+
+``services/`` and this folder stay root's alone (0700): postgres is handed its data folder
+as an open descriptor rather than walking the path.
 
 ``python -m platform_services.timeseries`` is the hub-managed service: it makes the
 cluster on first start, runs ``postgres`` in the foreground and starts it again if it
@@ -467,17 +470,10 @@ class Supervisor:
 
     # one-time layout
     def lay_out(self) -> None:
-        home, account = self.home, self.account
-        home.mkdir(parents=True, exist_ok=True)
+        self.home.mkdir(mode=0o700, parents=True, exist_ok=True)
+        self.home.chmod(0o700)
         superuser_password(self.settings)
-        _secret_file(home / "secret")
-        if account is not None:
-            # the postgres account passes through services/ and timeseries/, reads nothing
-            for path in (home.parent, home):
-                os.chown(path, 0, account.pw_gid)
-                path.chmod(0o710)
-        else:
-            home.chmod(0o700)
+        _secret_file(self.home / "secret")
         if not (self.data / "PG_VERSION").exists():
             self.initdb()
         self.write_hba()
@@ -512,12 +508,14 @@ class Supervisor:
         }
 
     def initdb(self) -> None:
+        """Make the cluster in a scratch folder of the data folder, which the cluster's
+        account can reach (``services/`` is root's alone), then move it into place."""
         if self.data.exists():
             shutil.rmtree(self.data)  # a first start cut short
-        self.data.mkdir()
-        self._owned(self.data, 0o700)
-        pwfile = self.home / "initdb.pw"
-        pwfile.unlink(missing_ok=True)
+        scratch = Path(self.settings.data_dir) / f".timeseries-init-{secrets.token_hex(8)}"
+        scratch.mkdir(mode=0o700)
+        self._owned(scratch, 0o700)
+        pwfile = scratch / "pw"
         fd = os.open(pwfile, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
         with os.fdopen(fd, "w") as f:
             f.write(superuser_password(self.settings) + "\n")
@@ -525,7 +523,7 @@ class Supervisor:
         log.info("making the time-series cluster in %s", self.data)
         try:
             done = subprocess.run(
-                [str(self.bin / "initdb"), "-D", str(self.data), "-U", SUPERUSER]
+                [str(self.bin / "initdb"), "-D", str(scratch / "data"), "-U", SUPERUSER]
                 + [f"--pwfile={pwfile}", "--auth=scram-sha-256", "-E", "UTF8", "--locale=C"],
                 capture_output=True,
                 text=True,
@@ -534,10 +532,11 @@ class Supervisor:
                 env=self._env(),
                 cwd="/",
             )
+            if done.returncode != 0:
+                raise RuntimeError(f"initdb failed: {done.stderr.strip() or done.stdout.strip()}")
+            os.rename(scratch / "data", self.data)
         finally:
-            pwfile.unlink(missing_ok=True)
-        if done.returncode != 0:
-            raise RuntimeError(f"initdb failed: {done.stderr.strip() or done.stdout.strip()}")
+            shutil.rmtree(scratch, ignore_errors=True)
         # a new cluster: every user is prepared again
         (self.home / "cluster-id").write_text(secrets.token_hex(16) + "\n")
         (self.home / "cluster-id").chmod(0o600)
@@ -550,13 +549,13 @@ class Supervisor:
         ]
         lines = ["# written by platform_services.timeseries at every start: edits are lost"]
         lines += [f"host all all {c} scram-sha-256" for c in clients]
-        hba = self.home / "pg_hba.conf"
+        hba = self.data / "pg_hba.conf"
         hba.write_text("\n".join(lines) + "\n")
-        hba.chmod(0o640)
-        if self.account is not None:
-            os.chown(hba, 0, self.account.pw_gid)
+        self._owned(hba, 0o600)
 
-    def command(self) -> list[str]:
+    def command(self, data_fd: int) -> list[str]:
+        """postgres reaches its folder through an open descriptor the supervisor passes it:
+        the account cannot walk the path, whose ``services/`` is root's alone."""
         listen = ["127.0.0.1"] + [
             a.strip()
             for a in os.environ.get("DTAAS_TIMESERIES_LISTEN", "").split(",")
@@ -566,25 +565,31 @@ class Supervisor:
             "listen_addresses": ",".join(listen),
             "port": str(self.settings.timeseries_port),
             "unix_socket_directories": "",
-            "hba_file": str(self.home / "pg_hba.conf"),
+            # where the cluster is, for whoever reads the process list
+            "dtaas.cluster": str(self.data),
             "password_encryption": "scram-sha-256",
             "max_connections": "200",
             "lc_messages": "C",
         }
-        cmd = [str(self.bin / "postgres"), "-D", str(self.data)]
+        cmd = [str(self.bin / "postgres"), "-D", f"/proc/self/fd/{data_fd}"]
         for key, value in options.items():
             cmd += ["-c", f"{key}={value}"]
         return cmd
 
     # the running cluster
     def start(self) -> subprocess.Popen:
-        return subprocess.Popen(
-            self.command(),
-            preexec_fn=self._as_account(),
-            env=self._env(),
-            cwd="/",
-            stdin=subprocess.DEVNULL,
-        )
+        data_fd = os.open(self.data, os.O_RDONLY | os.O_DIRECTORY)
+        try:
+            return subprocess.Popen(
+                self.command(data_fd),
+                preexec_fn=self._as_account(),
+                env=self._env(),
+                cwd="/",
+                stdin=subprocess.DEVNULL,
+                pass_fds=[data_fd],
+            )
+        finally:
+            os.close(data_fd)
 
     def wait_ready(self, proc: subprocess.Popen) -> bool:
         while proc.poll() is None and not self.stopping.is_set():

@@ -4,6 +4,7 @@ groups are kept apart by PostgreSQL's own roles, and the service brings postgres
 from __future__ import annotations
 
 import os
+import pwd
 import signal
 import time
 
@@ -120,32 +121,42 @@ def test_a_group_database_is_for_its_members(hub: Hub, alice, bob, settings, mon
     assert admin.post(f"{hub.url}/hub/api/groups/{GROUP}").status_code in (201, 409)
     r = admin.post(f"{hub.url}/hub/api/groups/{GROUP}/users", json={"users": ["alice"]})
     assert r.status_code == 200, r.text
-    # a server started now prepares her membership
-    hub.spawn("alice", alice["token"], server="ts")
-    try:
-        env = env_of(settings, "alice")
-        assert f"{GROUP}=ts_g_{GROUP}" in env["DTAAS_TS_GROUP_DATABASES"].split(",")
-        with store_as(monkeypatch, env, group=GROUP) as store:
-            assert store.database == f"ts_g_{GROUP}"
-            store.write("shared", [1.0, 2.0], t=[0, 1])
-            assert store.read("shared")["value"].tolist()[-2:] == [1.0, 2.0]
-        # bob is not a member: no database of the group for him, and the store refuses him
-        with pytest.raises(PermissionError):
-            store_as(monkeypatch, env_of(settings, "bob"), group=GROUP)
-        bob_env = env_of(settings, "bob", DTAAS_TS_GROUP_DATABASES=f"{GROUP}=ts_g_{GROUP}")
-        with pytest.raises(PermissionError, match="permission denied"):
-            store_as(monkeypatch, bob_env, group=GROUP)
+    # as the spawner does before her next server starts
+    groups = admin.get(f"{hub.url}/hub/api/users/alice").json()["groups"]
+    assert GROUP in groups
+    timeseries.prepare_user(settings, "alice", groups)
+    env = env_of(settings, "alice")
+    assert f"{GROUP}=ts_g_{GROUP}" in env["DTAAS_TS_GROUP_DATABASES"].split(",")
+    with store_as(monkeypatch, env, group=GROUP) as store:
+        assert store.database == f"ts_g_{GROUP}"
+        store.write("shared", [1.0, 2.0], t=[0, 1])
+        assert store.read("shared")["value"].tolist()[-2:] == [1.0, 2.0]
+    # bob is not a member: no database of the group for him, and the store refuses him
+    with pytest.raises(PermissionError):
+        store_as(monkeypatch, env_of(settings, "bob"), group=GROUP)
+    bob_env = env_of(settings, "bob", DTAAS_TS_GROUP_DATABASES=f"{GROUP}=ts_g_{GROUP}")
+    with pytest.raises(PermissionError, match="permission denied"):
+        store_as(monkeypatch, bob_env, group=GROUP)
 
-        # leaving the group takes the access away
-        r = admin.delete(f"{hub.url}/hub/api/groups/{GROUP}/users", json={"users": ["alice"]})
-        assert r.status_code == 200, r.text
-        groups = admin.get(f"{hub.url}/hub/api/users/alice").json()["groups"]
-        timeseries.prepare_user(settings, "alice", groups)
-        assert GROUP not in group_databases(env_of(settings, "alice")["DTAAS_TS_GROUP_DATABASES"])
-        with pytest.raises(psycopg.OperationalError, match="permission denied"):
-            connect(env, f"ts_g_{GROUP}")
-    finally:
-        alice["api"].delete(f"{hub.url}/hub/api/users/alice/servers/ts", json={"remove": True})
+    # leaving the group takes the access away
+    r = admin.delete(f"{hub.url}/hub/api/groups/{GROUP}/users", json={"users": ["alice"]})
+    assert r.status_code == 200, r.text
+    groups = admin.get(f"{hub.url}/hub/api/users/alice").json()["groups"]
+    timeseries.prepare_user(settings, "alice", groups)
+    assert GROUP not in group_databases(env_of(settings, "alice")["DTAAS_TS_GROUP_DATABASES"])
+    with pytest.raises(psycopg.OperationalError, match="permission denied"):
+        connect(env, f"ts_g_{GROUP}")
+
+
+def test_the_cluster_is_the_services_account_s_and_its_secrets_roots(settings):
+    home = timeseries.folder(settings)
+    data = (home / "data").stat()
+    assert pwd.getpwuid(data.st_uid).pw_name == "dtaas-services" and data.st_mode & 0o777 == 0o700
+    for name in ("secret", "superuser", "users.json"):
+        st = (home / name).stat()
+        assert st.st_uid == 0 and st.st_mode & 0o777 == 0o600, name
+    for folder in (home, settings.services_dir):
+        assert folder.stat().st_mode & 0o077 == 0, folder
 
 
 def test_the_service_starts_postgres_again_after_it_is_killed(alice, settings):
