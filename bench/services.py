@@ -10,6 +10,11 @@
   arrived (the broker drops QoS 0 messages a subscriber is too slow to take), and
   ``mqtt_subscriber_cpu_us_per_msg`` and ``mqtt_broker_cpu_us_per_msg`` the CPU time each
   message cost the subscriber and mosquitto (other load on the machine leaves them be).
+- ``ts_write_points_per_s``: points per second written by ``dtaas.services.timeseries()``
+  into the platform's time-series store (the supervisor ``python -m
+  platform_services.timeseries``, its cluster made in a fresh folder, a user prepared as
+  before a spawn): 1,000,000 points of one series in batches of 10,000 (each one COPY),
+  on loopback. ``ts_read_points_per_s``: the same points read back as one DataFrame.
 
 Run with the project's venv: ``.venv/bin/python bench/services.py [figure ...]`` (default:
 every figure). Prints one JSON line; diagnostics go to stderr.
@@ -28,6 +33,8 @@ from pathlib import Path
 
 MQTT_SECONDS = 10.0
 MQTT_PAYLOAD = b"0123456789abcdef"
+TS_POINTS = 1_000_000
+TS_BATCH = 10_000
 
 
 def say(*args: object) -> None:
@@ -185,10 +192,66 @@ def _cpu_seconds(pid: int) -> float:
 # --- time series ------------------------------------------------------------------
 
 
-# (its figure, a function returning {"ts_write_points_per_s": ...}, goes in FIGURES)
+def ts_write_points_per_s() -> dict:
+    from hub_config.settings import load_settings
+    from platform_services import timeseries
+
+    with tempfile.TemporaryDirectory(prefix="dtaas-bench-ts-") as tmp:
+        data = Path(tmp)
+        data.chmod(0o711)  # as the hub leaves it: the cluster is first made in a folder here
+        (data / "services").mkdir(mode=0o700)
+        port = _free_port()
+        settings = load_settings({"DTAAS_DATA_DIR": tmp, "DTAAS_TIMESERIES_PORT": str(port)})
+        entry = timeseries.service(settings)
+        supervisor = subprocess.Popen(
+            entry["command"],
+            cwd=entry["cwd"],
+            env={**os.environ, **entry["environment"]},
+            stderr=subprocess.DEVNULL,
+        )
+        try:
+            deadline = time.monotonic() + 60
+            while not timeseries.health(settings)["ok"]:
+                if time.monotonic() > deadline or supervisor.poll() is not None:
+                    raise RuntimeError("the time-series store did not start")
+                time.sleep(0.2)
+            timeseries.prepare_user(settings, "bench", [])
+            os.environ.update(timeseries.user_env(settings, "bench"))
+            return _ts_figures()
+        finally:
+            supervisor.terminate()
+            supervisor.wait(30)
 
 
-FIGURES = {"mqtt": mqtt_msgs_per_s}
+def _ts_figures() -> dict:
+    import numpy as np
+
+    import dtaas.services
+
+    rng = np.random.default_rng(0)
+    values = rng.normal(20.0, 1.0, TS_POINTS)
+    start = 1_700_000_000.0
+    times = start + np.arange(TS_POINTS) * 0.01  # 100 Hz
+    with dtaas.services.timeseries() as store:
+        say(f"writing {TS_POINTS:,} points in batches of {TS_BATCH:,} to {store.database}")
+        began = time.perf_counter()
+        for i in range(0, TS_POINTS, TS_BATCH):
+            store.write("bench/T", values[i : i + TS_BATCH], t=times[i : i + TS_BATCH])
+        wrote = time.perf_counter() - began
+        began = time.perf_counter()
+        frame = store.read("bench/T")
+        read = time.perf_counter() - began
+    if len(frame) != TS_POINTS or not np.array_equal(frame["value"].to_numpy(), values):
+        raise RuntimeError("the points read back are not the points written")
+    return {
+        "ts_write_points_per_s": round(TS_POINTS / wrote),
+        "ts_read_points_per_s": round(TS_POINTS / read),
+        "ts_points": TS_POINTS,
+        "ts_batch": TS_BATCH,
+    }
+
+
+FIGURES = {"mqtt": mqtt_msgs_per_s, "timeseries": ts_write_points_per_s}
 
 
 def main(argv: list[str]) -> int:
