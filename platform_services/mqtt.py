@@ -180,18 +180,26 @@ def layout(settings) -> Layout:
     return Layout(Path(settings.services_dir) / NAME)
 
 
-def broker_account() -> pwd.struct_passwd | None:
-    """The account mosquitto runs as when started as root; None when not root."""
+def broker_account(strict: bool = False) -> pwd.struct_passwd | None:
+    """The account mosquitto runs as when started as root; None when not root.
+
+    A missing account is the supervisor's error (``strict``); the hub only warns, so
+    that servers still start, without a broker.
+    """
     if os.geteuid() != 0:
         return None
     name = os.environ.get(ACCOUNT_ENV) or DEFAULT_ACCOUNT
     try:
         return pwd.getpwnam(name)
     except KeyError:
-        raise RuntimeError(
+        why = (
             f"the MQTT broker's account {name!r} does not exist (Debian's mosquitto package "
             f"makes it; set {ACCOUNT_ENV} to use another)"
-        ) from None
+        )
+        if strict:
+            raise RuntimeError(why) from None
+        log.warning("%s", why)
+        return None
 
 
 def ensure_layout(lay: Layout) -> None:
@@ -423,7 +431,7 @@ class Supervisor:
         self.proc: subprocess.Popen | None = None
 
     def prepare(self) -> None:
-        account = broker_account()
+        account = broker_account(strict=True)
         with _locked(self.lay):
             ensure_layout(self.lay)
             config = broker_config(self.port, self.bind, account and account.pw_name)
@@ -505,7 +513,14 @@ def main() -> int:
     if not root or not port:
         print("DTAAS_MQTT_DIR and DTAAS_MQTT_PORT must be set (the hub sets them)", file=sys.stderr)
         return 2
-    return Supervisor(Layout(Path(root)), int(port), bind_address()).run()
+    try:
+        return Supervisor(Layout(Path(root)), int(port), bind_address()).run()
+    except RuntimeError as e:  # no mosquitto, no account: said once, slowly retried
+        log.error("%s", e)
+        for sig in (signal.SIGTERM, signal.SIGINT):
+            signal.signal(sig, signal.SIG_DFL)  # a stop meanwhile ends the wait
+        time.sleep(10)
+        return 1
 
 
 if __name__ == "__main__":
