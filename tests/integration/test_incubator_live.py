@@ -123,10 +123,11 @@ def test_the_incubator_over_mqtt_is_shadowed_saved_respawned_stored_and_forked(h
     true_air = _records(alice, _get(alice, f"runs/{plant['id']}"), "T_air_true")
     # over the gap it predicted with the heater as the plant held it; then it reads on
     assert max(_follows(estimate, true_air, min(new) + 5 * STEP_S)) < 0.5
+    _post(alice, f"runs/{plant['id']}/stop", expect=(202,))  # both end at once
     after = _stop(alice, respawned["id"])
     assert after["status"] == "succeeded", after.get("error")
     assert after["live"]["tick"] > saved_tick
-    plant_ended = _stop(alice, plant["id"])
+    plant_ended = wait_run(alice["api"], alice["server"], plant["id"], timeout=120)
     assert plant_ended["status"] == "succeeded", plant_ended.get("error")
     assert [r["step"] for r in plant_ended["step_results"]] == ["execute", "terminate"]
     assert json.loads((state_dir / "summary.json").read_text())["run"] == respawned["id"]
