@@ -11,6 +11,7 @@ from pathlib import Path
 
 import platform_services
 
+from .admin_page import configure_admin_page
 from .passwords import load_passwords
 from .profiles import DEFAULT_PROFILES
 from .roles import CUSTOM_SCOPES, SERVER_TOKEN_SCOPES, load_roles
@@ -87,6 +88,7 @@ def configure(c, settings: Settings | None = None) -> Settings:
         c.Spawner.start_timeout = 120
 
     configure_sharing(c, s)
+    configure_admin_page(c, s)
     seed_common(s.common_dir)
     _announce(s, passwords)
     return s
