@@ -97,6 +97,17 @@ function Controls(props: {
     // A group the user's groups have not arrived for yet.
     scopes.push([query.scope, query.scope]);
   }
+  // The box keeps its own text: a render the model causes meanwhile (its answer, who the
+  // user is) must never put back an older value under the typing; text set elsewhere
+  // (a command, a tag) still arrives through the model.
+  const [text, setText] = React.useState(query.q);
+  const typed = React.useRef(query.q);
+  React.useEffect(() => {
+    if (query.q !== typed.current) {
+      typed.current = query.q;
+      setText(query.q);
+    }
+  }, [query.q]);
   const hasCounts = library.answered !== null || Object.keys(counts).length > 0;
   const all = Object.values(counts).reduce((sum, n) => sum + (Number(n) || 0), 0);
   return (
@@ -108,8 +119,12 @@ function Controls(props: {
         placeholder="Search twins and assets"
         aria-label="Search twins and assets"
         spellCheck={false}
-        value={query.q}
-        onChange={event => library.setQuery({ q: event.target.value }, { typing: true })}
+        value={text}
+        onChange={event => {
+          typed.current = event.target.value;
+          setText(event.target.value);
+          library.setQuery({ q: event.target.value }, { typing: true });
+        }}
         onKeyDown={event => {
           if (event.key === 'Enter') {
             void library.search();
