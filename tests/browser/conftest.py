@@ -5,7 +5,7 @@ from __future__ import annotations
 import shutil
 
 import pytest
-from playwright.sync_api import sync_playwright
+from playwright.sync_api import expect, sync_playwright
 
 from tests.browser.lab import expose_app
 
@@ -20,6 +20,10 @@ FLAGS = [
     "--no-first-run",
     "--disable-dev-shm-usage",
 ]
+
+# the hub, the servers and Chromium share two cores with the rest of the suite: an answer
+# that takes a second when the machine is quiet can take several when it is not
+expect.set_options(timeout=15_000)
 
 
 @pytest.fixture(scope="module")

@@ -249,9 +249,16 @@ export class RunsModel implements IDisposable {
   /** One check: the list, then the selected run's log and, once it ended, its outputs. */
   private async _tick(): Promise<void> {
     try {
-      const runs = (await fetchRuns(this.dt, LIST_LIMIT)).filter(
+      const startedBefore = this._startedHere.length;
+      const listed = (await fetchRuns(this.dt, LIST_LIMIT)).filter(
         r => !r.scope || r.scope === this.scope
       );
+      // a run started while the list was on its way is not in it yet: keep it
+      const startedSince = this._startedHere.slice(0, this._startedHere.length - startedBefore);
+      const runs = [
+        ...this._runs.filter(r => startedSince.includes(r.id) && !listed.some(l => l.id === r.id)),
+        ...listed
+      ];
       this._loaded = true;
       this._error = '';
       this._merge(runs);
