@@ -9,6 +9,11 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from hub_config import configure  # noqa: E402
+from hub_config.errors import SettingsError  # noqa: E402
 
 c = get_config()  # noqa: F821
-configure(c)
+try:
+    configure(c)
+except SettingsError as e:
+    # one line naming the variable at fault, not a traceback
+    sys.exit(f"dtaas: {e}")

@@ -115,7 +115,8 @@ async def serve() -> None:
     db_url = os.environ.get("DTAAS_LIBRARY_DB_URL") or None
     index = LibraryIndex(data_dir, db_url) if db_url else LibraryIndex(data_dir)
     app = make_app(data_dir, prefix, index, HubGroups())
-    app.listen(url.port or 80, url.hostname or "127.0.0.1")
+    # the address to bind: the URL's host, unless that is a name other pods use (Kubernetes)
+    app.listen(url.port or 80, os.environ.get("DTAAS_LIBRARY_BIND") or url.hostname or "127.0.0.1")
     lifecycle.stop_on_signals(asyncio.get_running_loop(), index.halt)
     log.info("library service on %s serving %s", url.geturl(), data_dir)
     # the files are the truth: watch() first catches up with what changed while the

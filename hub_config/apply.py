@@ -12,6 +12,9 @@ from pathlib import Path
 import platform_services
 
 from .admin_page import configure_admin_page
+from .culling import culler_role, culler_service
+from .kubernetes import configure_kubernetes
+from .oidc import configure_oidc, discover
 from .passwords import load_passwords
 from .profiles import DEFAULT_PROFILES
 from .roles import CUSTOM_SCOPES, SERVER_TOKEN_SCOPES, load_roles
@@ -40,34 +43,44 @@ def configure(c, settings: Settings | None = None) -> Settings:
     s = settings or load_settings()
     lay_out_data(s)
 
-    # gateway
-    c.JupyterHub.ip = s.ip
-    c.JupyterHub.port = s.port
-    c.JupyterHub.hub_ip = "127.0.0.1"
-    c.JupyterHub.hub_port = s.hub_port
-    c.ConfigurableHTTPProxy.api_url = f"http://127.0.0.1:{s.proxy_api_port}"
-    c.ConfigurableHTTPProxy.command = _proxy_command()
-    c.ConfigurableHTTPProxy.pid_file = str(s.hub_dir / "proxy.pid")
-    c.JupyterHub.db_url = f"sqlite:///{s.hub_dir / 'jupyterhub.sqlite'}"
-    c.JupyterHub.cookie_secret_file = str(s.hub_dir / "jupyterhub_cookie_secret")
+    # gateway: on Kubernetes the chart owns the addresses, the proxy and the database
+    if s.profile != "kubernetes":
+        c.JupyterHub.ip = s.ip
+        c.JupyterHub.port = s.port
+        c.JupyterHub.hub_ip = "127.0.0.1"
+        c.JupyterHub.hub_port = s.hub_port
+        c.ConfigurableHTTPProxy.api_url = f"http://127.0.0.1:{s.proxy_api_port}"
+        c.ConfigurableHTTPProxy.command = _proxy_command()
+        c.ConfigurableHTTPProxy.pid_file = str(s.hub_dir / "proxy.pid")
+        c.JupyterHub.db_url = s.hub_db_url or f"sqlite:///{s.hub_dir / 'jupyterhub.sqlite'}"
+        c.JupyterHub.cookie_secret_file = str(s.hub_dir / "jupyterhub_cookie_secret")
+    elif s.hub_db_url:
+        c.JupyterHub.db_url = s.hub_db_url
     c.JupyterHub.allow_named_servers = True
     c.JupyterHub.cleanup_servers = True
 
-    # login
-    passwords = load_passwords(s.hub_dir / "passwords.json")
-    c.JupyterHub.authenticator_class = "shared-password"
-    c.SharedPasswordAuthenticator.user_password = passwords.user
-    c.SharedPasswordAuthenticator.admin_password = passwords.admin
-    c.Authenticator.admin_users = {"admin"}
-    c.Authenticator.allow_all = True
+    # login: a shared password on one machine, the organisation's provider for a team
+    passwords = None
+    if s.oidc is not None:
+        configure_oidc(c, s, discover(s.oidc))
+    else:
+        passwords = load_passwords(s.hub_dir / "passwords.json")
+        c.JupyterHub.authenticator_class = "shared-password"
+        c.SharedPasswordAuthenticator.user_password = passwords.user
+        c.SharedPasswordAuthenticator.admin_password = passwords.admin
+        c.Authenticator.admin_users = {"admin"}
+        c.Authenticator.allow_all = True
     c.Authenticator.username_pattern = USERNAME_PATTERN
 
     # roles, scopes, services
     c.JupyterHub.custom_scopes = CUSTOM_SCOPES
-    c.JupyterHub.load_roles = load_roles()
+    culler = culler_service(s)
+    c.JupyterHub.load_roles = [*load_roles(), *([culler_role()] if culler else [])]
     c.JupyterHub.services = [
         library_service(s),
-        *(m.service(s) for m in platform_services.modules()),
+        # the broker and the store listen on the hub's loopback: for local servers only
+        *(m.service(s) for m in platform_services.modules() if s.profile == "local"),
+        *([culler] if culler else []),
     ]
 
     # provisioner
@@ -86,6 +99,8 @@ def configure(c, settings: Settings | None = None) -> Settings:
         c.Spawner.server_token_scopes = SERVER_TOKEN_SCOPES
         c.Spawner.http_timeout = 60
         c.Spawner.start_timeout = 120
+    elif s.profile == "kubernetes":
+        configure_kubernetes(c, s)
 
     configure_sharing(c, s)
     configure_admin_page(c, s)
@@ -135,14 +150,21 @@ def isolation(s: Settings) -> str:
 
 def _announce(s: Settings, passwords) -> None:
     """Tell the person at the terminal where to go and how to log in."""
-    where = s.hub_dir / "passwords.json"
     lines = [
         "",
         f"DTaaS is starting at {s.public_url}/ (profile {s.profile}, data in {s.data_dir})",
         f"  isolation: {isolation(s)}",
-        f"  log in with any user name and the password: {passwords.user}",
-        f"  admin: user 'admin' with the admin password: {passwords.admin}",
-        f"  (passwords kept in {where}; set DTAAS_PASSWORD to choose your own)",
-        "",
     ]
+    if passwords is not None:
+        where = s.hub_dir / "passwords.json"
+        lines += [
+            f"  log in with any user name and the password: {passwords.user}",
+            f"  admin: user 'admin' with the admin password: {passwords.admin}",
+            f"  (passwords kept in {where}; set DTAAS_PASSWORD to choose your own)",
+        ]
+    else:
+        lines.append(f"  log in through {s.oidc.issuer} ({s.oidc.login_service})")
+    if s.idle_timeout:
+        lines.append(f"  servers idle for {s.idle_timeout} s are stopped (DTAAS_IDLE_TIMEOUT)")
+    lines.append("")
     print("\n".join(lines), file=sys.stderr, flush=True)

@@ -7,14 +7,17 @@ public ports never collide; each can still be set on its own.
 from __future__ import annotations
 
 import os
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
-PROFILES = ("local",)
+from .errors import SettingsError
+from .oidc import OidcSettings, load_oidc
 
+__all__ = ["Settings", "SettingsError", "load_settings"]
 
-class SettingsError(ValueError):
-    """A setting in the environment is invalid; the message names the variable."""
+PROFILES = ("local", "kubernetes")
+AUTHS = ("password", "oidc")
+DEFAULT_IDLE_TIMEOUT = 3600
 
 
 def _port(env: dict[str, str], name: str, default: int) -> int:
@@ -44,6 +47,12 @@ class Settings:
     mqtt_port: int = 0
     timeseries_port: int = 0
     allow_unisolated_users: bool = False
+    auth: str = "password"
+    oidc: OidcSettings | None = None
+    # the hub's own database: SQLite in hub/ unless a URL (PostgreSQL) is given
+    hub_db_url: str = field(default="", repr=False)  # may hold a password
+    # seconds a server may sit idle before the culler stops it (0: never)
+    idle_timeout: int = DEFAULT_IDLE_TIMEOUT
 
     @property
     def hub_dir(self) -> Path:
@@ -86,6 +95,9 @@ def load_settings(env: dict[str, str] | None = None, cwd: Path | None = None) ->
     profile = env.get("DTAAS_PROFILE", "local") or "local"
     if profile not in PROFILES:
         raise SettingsError(f"DTAAS_PROFILE={profile!r} is not one of {', '.join(PROFILES)}")
+    auth = env.get("DTAAS_AUTH", "password") or "password"
+    if auth not in AUTHS:
+        raise SettingsError(f"DTAAS_AUTH={auth!r} is not one of {', '.join(AUTHS)}")
     port = _port(env, "DTAAS_PORT", 8000)
     data_dir = Path(env.get("DTAAS_DATA_DIR") or (cwd or Path.cwd()) / ".dtaas")
     return Settings(
@@ -99,7 +111,34 @@ def load_settings(env: dict[str, str] | None = None, cwd: Path | None = None) ->
         timeseries_port=_port(env, "DTAAS_TIMESERIES_PORT", port + 5),
         data_dir=data_dir.resolve(),
         allow_unisolated_users=_flag(env, "DTAAS_ALLOW_UNISOLATED_USERS"),
+        auth=auth,
+        oidc=load_oidc(env) if auth == "oidc" else None,
+        hub_db_url=_db_url(env, "DTAAS_HUB_DB_URL"),
+        idle_timeout=_seconds(env, "DTAAS_IDLE_TIMEOUT", DEFAULT_IDLE_TIMEOUT),
     )
+
+
+def _db_url(env: dict[str, str], name: str) -> str:
+    """A SQLAlchemy URL the hub can use; the driver is checked at start, not at first login."""
+    raw = (env.get(name) or "").strip()
+    if not raw:
+        return ""
+    scheme = raw.split("://", 1)[0] if "://" in raw else ""
+    if scheme not in ("sqlite", "postgresql", "postgresql+psycopg", "postgresql+psycopg2"):
+        raise SettingsError(f"{name} must be a sqlite:// or postgresql:// URL")
+    return raw
+
+
+def _seconds(env: dict[str, str], name: str, default: int) -> int:
+    raw = (env.get(name) or "").strip()
+    if not raw:
+        return default
+    if not raw.isdigit():
+        raise SettingsError(f"{name}={raw!r} is not a number of seconds")
+    value = int(raw)
+    if 0 < value < 10:
+        raise SettingsError(f"{name}={value} is shorter than 10 seconds (0 turns culling off)")
+    return value
 
 
 def _flag(env: dict[str, str], name: str) -> bool:

@@ -3,18 +3,18 @@
 from __future__ import annotations
 
 import asyncio
-import json
 import os
 import resource
 import sys
 from pathlib import Path
 
 from jupyterhub.spawner import LocalProcessSpawner
-from traitlets import Bool, Callable, Dict, List, Unicode, default
+from traitlets import Bool, Callable, Unicode, default
 
 from asset_library.fsutil import own_tree
 
 from . import accounts
+from .platform import PlatformServer
 from .workspace import lay_out_workspace
 
 WORKSPACE_MODE = 0o700
@@ -28,7 +28,7 @@ class IsolationError(accounts.AccountError):
     """A server cannot start with the isolation the platform promises."""
 
 
-class WorkspaceSpawner(LocalProcessSpawner):
+class WorkspaceSpawner(PlatformServer, LocalProcessSpawner):
     """Starts ``jupyterhub-singleuser`` in ``$DTAAS_DATA_DIR/users/<name>``.
 
     Every server of a user (default and named) shares that workspace. When the
@@ -40,8 +40,6 @@ class WorkspaceSpawner(LocalProcessSpawner):
     """
 
     data_dir = Unicode(config=True, help="The platform's data folder ($DTAAS_DATA_DIR).")
-    library_url = Unicode(config=True, help="The library service's URL as reached from here.")
-    proxy_url = Unicode(config=True, help="Where a server reaches other servers (the proxy).")
     isolate = Bool(
         config=True,
         help="Run each user's servers under their own system account (needs root).",
@@ -58,29 +56,8 @@ class WorkspaceSpawner(LocalProcessSpawner):
         config=True,
         help="(user, groups) -> None: the platform services' credentials and access of a user.",
     )
-    services_env = Callable(
-        None,
-        allow_none=True,
-        config=True,
-        help="(user) -> dict: the platform services' endpoints and credentials, as env.",
-    )
     _account: accounts.Account | None = None
     _gids: list[int] = []  # noqa: RUF012 (replaced per start, never mutated)
-    profiles = List(
-        Dict(),
-        config=True,
-        help="Compute profiles [{name, description, cpu, memory}]; user_options.profile picks one.",
-    )
-
-    def profile(self) -> dict | None:
-        """The profile this server was asked for, if any; an unknown one is an error."""
-        name = (self.user_options or {}).get("profile")
-        if not name:
-            return None
-        for profile in self.profiles:
-            if profile["name"] == name:
-                return profile
-        raise ValueError(f"profile {name!r} is not one of {[p['name'] for p in self.profiles]}")
 
     @default("isolate")
     def _default_isolate(self) -> bool:
@@ -116,19 +93,8 @@ class WorkspaceSpawner(LocalProcessSpawner):
         env["SHELL"] = "/bin/bash"
         return env
 
-    def get_env(self) -> dict[str, str]:
-        env = super().get_env()
-        env["DTAAS_LIBRARY_URL"] = self.library_url
-        # the server's own token carries access to the library (see hub_config.roles)
-        env["DTAAS_LIBRARY_TOKEN"] = self.api_token
-        env["DTAAS_WORKSPACE"] = self.home_dir
-        env["DTAAS_PROXY_URL"] = self.proxy_url
-        env["DTAAS_PROFILES"] = json.dumps(self.profiles)
-        profile = self.profile()
-        env["DTAAS_SERVER_PROFILE"] = profile["name"] if profile else ""
-        if self.services_env is not None:
-            env.update(self.services_env(self.user.name))
-        return env
+    def workspace_path(self) -> str:
+        return self.home_dir
 
     def make_preexec_fn(self, name):
         """Become the user's account, in the workspace, with the profile's limits.
