@@ -26,6 +26,7 @@ from typing import Any, NoReturn, TextIO
 
 import yaml
 
+from .cli_admin import add_admin_commands
 from .cli_library import add_library_commands
 from .cli_share import add_share_commands
 from .cli_snapshots import add_snapshot_commands
@@ -233,8 +234,8 @@ class _Redirects(urllib.request.HTTPRedirectHandler):
 class Client:
     """``{url}dtaas/api/...`` with ``Authorization: token ...``; JSON in and out."""
 
-    def __init__(self, url: str, token: str):
-        self.base = url + "dtaas/api/"
+    def __init__(self, url: str, token: str, api: str = "dtaas/api/"):
+        self.base = url + api
         self.token = token
         self.opener = urllib.request.build_opener(_Redirects)
 
@@ -476,6 +477,7 @@ def build_parser() -> Parser:
     add_whatif_commands(sub, conn, positive_int)
     add_library_commands(sub, conn)
     add_share_commands(sub, conn, scope_name)
+    add_admin_commands(sub)
     return parser
 
 
@@ -486,7 +488,13 @@ def main(argv: list[str] | None = None) -> int:
     except SystemExit as e:  # --help, or a usage error already printed
         return e.code if isinstance(e.code, int) else USAGE
     try:
-        client = Client(server_url(args.url, os.environ), api_token(args.token, os.environ))
+        target = getattr(args, "target", None)  # a command that talks to the hub itself
+        try:
+            url, api = target(args, os.environ) if target else (None, "dtaas/api/")
+        except ValueError as e:
+            raise UsageError(str(e)) from None
+        url = url or server_url(args.url, os.environ)
+        client = Client(url, api_token(args.token, os.environ), api=api)
         return args.func(client, args)
     except UsageError as e:
         print(f"dtaas: {e}", file=sys.stderr)
