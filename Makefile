@@ -18,9 +18,10 @@ SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 SYSPY := /usr/bin/python3
 
 
-.PHONY: run test install install-test postgresql mosquitto lint format clean system-python traversable
+.PHONY: run test install install-test postgresql mosquitto lint format clean system-python traversable \
+	docker-engine images
 
-run: install
+run: install $(if $(filter docker,$(DTAAS_PROFILE)),images)
 	$(VENV)/bin/jupyterhub -f jupyterhub_config.py
 
 test: install-test lint
@@ -31,7 +32,7 @@ install: $(VENV)/.installed node_modules/.installed $(LABEXT_OUT) traversable mo
 	@# the venv's JupyterLab finds the extension built in place (pip copies a snapshot)
 	@[ -L $(LABEXT_LINK) ] || { rm -rf $(LABEXT_LINK); ln -s $(CURDIR)/extensions/dtaas/labextension $(LABEXT_LINK); }
 
-install-test: install /usr/bin/chromium
+install-test: install /usr/bin/chromium images
 
 lint: $(VENV)/.installed
 	$(VENV)/bin/ruff check .
@@ -91,6 +92,17 @@ mosquitto:
 	@[ -x /usr/sbin/mosquitto ] || { \
 		$(SUDO) apt-get update -qq && \
 		DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq mosquitto; }
+
+# a Docker engine that answers (Debian's docker.io, dockerd started if none runs)
+docker-engine:
+	@$(SUDO) images/engine.sh
+
+# the base image (debootstrap, then docker import: nothing is pulled), the workspace
+# image and the hub image; their sizes are printed
+images: install docker-engine
+	@command -v debootstrap >/dev/null || { $(SUDO) apt-get update -qq && \
+		DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq debootstrap; }
+	$(SUDO) images/build.sh $(CURDIR)/$(PY)
 
 clean:
 	rm -rf $(VENV) node_modules $(LABEXT_DIR)/node_modules $(LABEXT_DIR)/lib extensions/dtaas/labextension

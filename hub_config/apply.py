@@ -6,6 +6,7 @@ import os
 import pwd
 import shutil
 import sys
+from dataclasses import replace
 from functools import partial
 from pathlib import Path
 
@@ -13,6 +14,7 @@ import platform_services
 
 from .admin_page import configure_admin_page
 from .culling import culler_role, culler_service
+from .docker import configure_docker, prepare_docker
 from .kubernetes import configure_kubernetes
 from .oidc import configure_oidc, discover
 from .passwords import load_passwords
@@ -41,13 +43,16 @@ def _proxy_command() -> list[str]:
 def configure(c, settings: Settings | None = None) -> Settings:
     """Fill ``c`` for the chosen profile; returns the settings used."""
     s = settings or load_settings()
+    if s.profile == "docker":
+        # the engine, the image and the network first: the services listen on it
+        s = replace(s, service_ip=prepare_docker(s))
     lay_out_data(s)
 
     # gateway: on Kubernetes the chart owns the addresses, the proxy and the database
     if s.profile != "kubernetes":
         c.JupyterHub.ip = s.ip
         c.JupyterHub.port = s.port
-        c.JupyterHub.hub_ip = "127.0.0.1"
+        c.JupyterHub.hub_ip = s.service_ip
         c.JupyterHub.hub_port = s.hub_port
         c.ConfigurableHTTPProxy.api_url = f"http://127.0.0.1:{s.proxy_api_port}"
         c.ConfigurableHTTPProxy.command = _proxy_command()
@@ -78,8 +83,8 @@ def configure(c, settings: Settings | None = None) -> Settings:
     c.JupyterHub.load_roles = [*load_roles(), *([culler_role()] if culler else [])]
     c.JupyterHub.services = [
         library_service(s),
-        # the broker and the store listen on the hub's loopback: for local servers only
-        *(m.service(s) for m in platform_services.modules() if s.profile == "local"),
+        # the broker and the store listen where the hub's services do: not for pods
+        *(m.service(s) for m in platform_services.modules() if s.profile != "kubernetes"),
         *([culler] if culler else []),
     ]
 
@@ -99,6 +104,10 @@ def configure(c, settings: Settings | None = None) -> Settings:
         c.Spawner.server_token_scopes = SERVER_TOKEN_SCOPES
         c.Spawner.http_timeout = 60
         c.Spawner.start_timeout = 120
+    elif s.profile == "docker":
+        configure_docker(c, s, s.service_ip)
+        c.DockerWorkspaceSpawner.prepare_services = partial(platform_services.prepare_user, s)
+        c.DockerWorkspaceSpawner.services_env = partial(platform_services.user_env, s)
     elif s.profile == "kubernetes":
         configure_kubernetes(c, s)
 

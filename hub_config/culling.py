@@ -29,12 +29,14 @@ def culler_service(s: Settings) -> dict | None:
         "command": [
             sys.executable,
             "-m",
-            "jupyterhub_idle_culler",
+            "hub_config.culler_main",
             f"--timeout={s.idle_timeout}",
             f"--cull-every={cull_every(s.idle_timeout)}",
             # named servers (run servers, sweeps) are culled one by one
             "--remove-named-servers=false",
         ],
+        # the platform's processes carry its data folder: found and ended with it
+        "environment": {"DTAAS_DATA_DIR": str(s.data_dir)},
         "display": False,
     }
 

@@ -15,7 +15,7 @@ from .oidc import OidcSettings, load_oidc
 
 __all__ = ["Settings", "SettingsError", "load_settings"]
 
-PROFILES = ("local", "kubernetes")
+PROFILES = ("local", "docker", "kubernetes")
 AUTHS = ("password", "oidc")
 DEFAULT_IDLE_TIMEOUT = 3600
 
@@ -53,6 +53,9 @@ class Settings:
     hub_db_url: str = field(default="", repr=False)  # may hold a password
     # seconds a server may sit idle before the culler stops it (0: never)
     idle_timeout: int = DEFAULT_IDLE_TIMEOUT
+    # where the hub's own services listen (the library): loopback, or the address of
+    # this machine on the containers' network (docker profile)
+    service_ip: str = "127.0.0.1"
 
     @property
     def hub_dir(self) -> Path:
@@ -81,12 +84,13 @@ class Settings:
 
     @property
     def public_url(self) -> str:
-        return f"http://{self.ip}:{self.port}"
+        host = "127.0.0.1" if self.ip in ("0.0.0.0", "") else self.ip
+        return f"http://{host}:{self.port}"
 
     @property
     def library_url(self) -> str:
         """The library service as reached directly, bypassing the proxy."""
-        return f"http://127.0.0.1:{self.library_port}/services/library/"
+        return f"http://{self.service_ip}:{self.library_port}/services/library/"
 
 
 def load_settings(env: dict[str, str] | None = None, cwd: Path | None = None) -> Settings:
@@ -102,7 +106,8 @@ def load_settings(env: dict[str, str] | None = None, cwd: Path | None = None) ->
     data_dir = Path(env.get("DTAAS_DATA_DIR") or (cwd or Path.cwd()) / ".dtaas")
     return Settings(
         profile=profile,
-        ip=env.get("DTAAS_IP", "127.0.0.1") or "127.0.0.1",
+        # containers reach the proxy too on the docker profile: every address by default
+        ip=env.get("DTAAS_IP") or ("0.0.0.0" if profile == "docker" else "127.0.0.1"),
         port=port,
         hub_port=_port(env, "DTAAS_HUB_PORT", port + 1),
         proxy_api_port=_port(env, "DTAAS_PROXY_API_PORT", port + 2),

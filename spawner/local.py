@@ -6,6 +6,7 @@ import asyncio
 import os
 import resource
 import sys
+from collections.abc import Callable as Callable_
 from pathlib import Path
 
 from jupyterhub.spawner import LocalProcessSpawner
@@ -139,37 +140,11 @@ class WorkspaceSpawner(PlatformServer, LocalProcessSpawner):
     def _prepare(self, groups: list[str]) -> None:
         """Lay out the workspace and, with isolation, give it to the user's account."""
         data = Path(self.data_dir)
-        users = data / "users"
         if not self.isolate:
-            self._refuse_second_user(users)
-        home = lay_out_workspace(users, self.user.name, data / "common", data / "groups", groups)
-        if self.prepare_services is not None:
-            self.prepare_services(self.user.name, groups)
-        self._gids = []
-        if not self.isolate:
-            return
-        for needed in (users, Path(sys.executable)):
-            blocked = accounts.unreachable_ancestor(needed.parent)
-            if blocked is not None:
-                raise IsolationError(
-                    f"{blocked} is not traversable by other accounts (chmod o+x), so the "
-                    f"workspace account cannot reach {needed}"
-                )
-        self._account = accounts.ensure_account(self.user.name, home)
-        self._gids = [self._account.gid, *accounts.set_groups(self._account, groups)]
-        for group in groups:
-            folder = data / "groups" / group
-            if folder.is_dir():
-                os.chown(folder, 0, accounts.ensure_group(group))
-                folder.chmod(0o2770)
-        if home.stat().st_uid != self._account.uid:
-            # first start under isolation: the whole workspace becomes the user's
-            own_tree(home, self._account.uid, self._account.gid)
-        else:
-            for entry in (home, *home.iterdir()):
-                if entry.lstat().st_uid != self._account.uid:
-                    own_tree(entry, self._account.uid, self._account.gid)
-        home.chmod(WORKSPACE_MODE)
+            self._refuse_second_user(data / "users")
+        _, self._account, self._gids = prepare_workspace(
+            data, self.user.name, groups, self.isolate, self.prepare_services
+        )
 
     def _refuse_second_user(self, users: Path) -> None:
         if self.allow_unisolated_users:
@@ -181,3 +156,43 @@ class WorkspaceSpawner(PlatformServer, LocalProcessSpawner):
                 f"{self.user.name!r} is refused because {others[0]!r} already has a workspace "
                 "(set DTAAS_ALLOW_UNISOLATED_USERS=1 to let users read each other's files)"
             )
+
+
+def prepare_workspace(
+    data: Path,
+    user: str,
+    groups: list[str],
+    isolate: bool,
+    prepare_services: Callable_[[str, list[str]], None] | None = None,
+) -> tuple[Path, accounts.Account | None, list[int]]:
+    """The user's workspace laid out, their services prepared and, with isolation, all of
+    it owned by their own system account: (workspace, account, group ids)."""
+    users = data / "users"
+    home = lay_out_workspace(users, user, data / "common", data / "groups", groups)
+    if prepare_services is not None:
+        prepare_services(user, groups)
+    if not isolate:
+        return home, None, []
+    for needed in (users, Path(sys.executable)):
+        blocked = accounts.unreachable_ancestor(needed.parent)
+        if blocked is not None:
+            raise IsolationError(
+                f"{blocked} is not traversable by other accounts (chmod o+x), so the "
+                f"workspace account cannot reach {needed}"
+            )
+    account = accounts.ensure_account(user, home)
+    gids = [account.gid, *accounts.set_groups(account, groups)]
+    for group in groups:
+        folder = data / "groups" / group
+        if folder.is_dir():
+            os.chown(folder, 0, accounts.ensure_group(group))
+            folder.chmod(0o2770)
+    if home.stat().st_uid != account.uid:
+        # first start under isolation: the whole workspace becomes the user's
+        own_tree(home, account.uid, account.gid)
+    else:
+        for entry in (home, *home.iterdir()):
+            if entry.lstat().st_uid != account.uid:
+                own_tree(entry, account.uid, account.gid)
+    home.chmod(WORKSPACE_MODE)
+    return home, account, gids

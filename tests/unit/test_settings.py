@@ -58,7 +58,8 @@ def test_config_file_loads_into_a_hub_config(tmp_path, monkeypatch):
     assert c.JupyterHub.port == 8200 and c.JupyterHub.hub_port == 8201
     assert c.JupyterHub.allow_named_servers is True
     assert c.Authenticator.admin_users == {"admin"}
-    assert [svc["name"] for svc in c.JupyterHub.services] == ["library", "mqtt", "timeseries"]
+    names = [svc["name"] for svc in c.JupyterHub.services]
+    assert names == ["library", "mqtt", "timeseries", "idle-culler"]
     assert "custom:library:read" in c.JupyterHub.custom_scopes
     assert Path(c.JupyterHub.db_url.removeprefix("sqlite:///")).parent == s.hub_dir
     assert (s.common_dir / "digital_twins" / "mass-spring-damper" / "dt.yaml").is_file()

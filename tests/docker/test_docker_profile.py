@@ -1,0 +1,155 @@
+"""The Docker profile on a real Docker engine: each server a container from the workspace
+image that ``make images`` built here, as the user's own account, with their workspace
+as a named volume, the common library read-only, no Docker socket, and a run's compute
+profile as the container's limits.
+
+The hub is started here with its own network; the containers talk to the hub and to
+each other, nothing else."""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import random
+import subprocess
+import time
+
+import pytest
+
+from tests.conftest import _user
+from tests.dts import write_dt
+from tests.hub import Hub
+
+pytestmark = pytest.mark.docker
+
+IMAGE = "dtaas-workspace:latest"
+
+
+def docker(*args: str) -> str:
+    done = subprocess.run(["docker", *args], capture_output=True, text=True, timeout=120)
+    assert done.returncode == 0, done.stderr
+    return done.stdout
+
+
+def container_of(user: str, server: str = "") -> dict:
+    """The container of a user's server (DockerSpawner escapes a '-' in server names)."""
+    name = f"dtaas-{user}" + (f"--{server.replace('-', '-2d')}" if server else "")
+    return json.loads(docker("inspect", name))[0]
+
+
+@pytest.fixture(scope="module")
+def docker_hub(tmp_path_factory):
+    if subprocess.run(["docker", "info"], capture_output=True).returncode != 0:
+        pytest.fail("no Docker engine answers: `make docker-engine` starts one")
+    if subprocess.run(["docker", "image", "inspect", IMAGE], capture_output=True).returncode:
+        pytest.fail(f"{IMAGE} is not built: `make images` builds it")
+    data = tmp_path_factory.mktemp("docker") / "data"
+    data.mkdir()
+    network = f"dtaas-test-{random.randrange(1 << 30):x}"
+    subnet = f"172.31.{random.randrange(100, 200)}.0/24"
+    hub = Hub(
+        data,
+        env={
+            "DTAAS_PROFILE": "docker",
+            "DTAAS_DOCKER_NETWORK": network,
+            "DTAAS_DOCKER_SUBNET": subnet,
+        },
+    )
+    try:
+        hub.start(timeout=120)
+        yield hub
+    finally:
+        hub.stop()
+        for line in docker("ps", "-aq", "--filter", f"network={network}").split():
+            subprocess.run(["docker", "rm", "-f", line], capture_output=True)
+        subprocess.run(["docker", "network", "rm", network], capture_output=True)
+        volumes = docker("volume", "ls", "-q", "--filter", "label=dtaas.user").split()
+        for volume in volumes:
+            subprocess.run(["docker", "volume", "rm", "-f", volume], capture_output=True)
+
+
+def test_a_server_is_a_container_of_the_users_own_with_their_volumes(docker_hub: Hub):
+    user = _user(docker_hub, "dora")
+    c = container_of("dora")
+    assert c["Config"]["Image"] == IMAGE
+    uid = c["Config"]["User"].split(":")[0]
+    assert uid.isdigit() and int(uid) != 0
+    assert int(uid) == (user["home"]).stat().st_uid  # her own account, as on the host
+    host = c["HostConfig"]
+    assert host["CapDrop"] == ["ALL"] and "no-new-privileges" in host["SecurityOpt"]
+    assert not host.get("Privileged")
+    mounts = {m["Destination"]: m for m in c["Mounts"]}
+    assert not any("docker.sock" in (m.get("Source") or "") for m in c["Mounts"])
+    workspace = mounts[str(user["home"])]
+    assert workspace["Type"] == "volume" and workspace["Name"] == "dtaas-workspace-dora"
+    common = mounts[str(docker_hub.data_dir / "common")]
+    assert common["RW"] is False
+    assert str(docker_hub.data_dir / "users") not in mounts  # nobody else's workspace
+
+    # the server works: the library answers through it, a twin runs in the container
+    r = user["api"].get(f"{user['server']}dtaas/api/library/search", params={"q": "spring"})
+    assert r.status_code == 200 and r.json()["items"], r.text
+    r = user["api"].post(f"{user['server']}dtaas/api/runs", json={"dt": "mass-spring-damper"})
+    assert r.status_code == 201, r.text
+    run = r.json()
+    deadline = time.monotonic() + 180
+    while (record := user["api"].get(f"{user['server']}dtaas/api/runs/{run['id']}").json())[
+        "status"
+    ] not in ("succeeded", "failed", "cancelled"):
+        assert time.monotonic() < deadline, record
+        time.sleep(0.5)
+    assert record["status"] == "succeeded", record
+    assert (user["home"] / record["dir"] / "outputs").is_dir()  # in her workspace on the host
+
+
+def test_a_user_cannot_reach_another_workspace_from_inside(docker_hub: Hub):
+    _user(docker_hub, "dora")
+    eve = _user(docker_hub, "evan")
+    probe = docker(
+        "exec",
+        "dtaas-evan",
+        "python3",
+        "-c",
+        "import os, sys; p = sys.argv[1]; print(os.path.exists(p), os.access(p, os.R_OK))",
+        str(docker_hub.data_dir / "users" / "dora"),
+    )
+    assert probe.split() == ["False", "False"]
+    # and the Docker socket is nowhere in the container
+    assert docker("exec", "dtaas-evan", "ls", "/var/run").split().count("docker.sock") == 0
+    assert eve["home"].is_dir()
+
+
+def test_a_run_with_a_profile_gets_a_container_with_its_limits(docker_hub: Hub):
+    user = _user(docker_hub, "dora")
+    write_dt(
+        user["home"],
+        "where",
+        [
+            "import os, time\nimport dtaas",
+            "dtaas.record('profile', os.environ.get('DTAAS_SERVER_PROFILE'))\n"
+            "limit = open('/sys/fs/cgroup/memory/memory.limit_in_bytes').read()\n"
+            "dtaas.record('memory', int(limit))\n"
+            "time.sleep(8)",
+        ],
+    )
+    api, server = user["api"], user["server"]
+    r = api.post(f"{server}dtaas/api/runs", json={"dt": "where", "profile": "large"})
+    assert r.status_code == 201, r.text
+    run_id, seen = r.json()["id"], None
+    deadline = time.monotonic() + 240
+    while time.monotonic() < deadline:
+        record = api.get(f"{server}dtaas/api/runs/{run_id}").json()
+        if record["server"] and seen is None:
+            with contextlib.suppress(AssertionError):  # not made yet
+                seen = container_of("dora", record["server"])
+        if record["status"] in ("succeeded", "failed", "cancelled"):
+            break
+        time.sleep(0.5)
+    assert record["status"] == "succeeded", record
+    assert seen is not None, "the run's own server was never seen as a container"
+    assert seen["HostConfig"]["Memory"] == 8 * 1024**3
+    host = seen["HostConfig"]
+    # two CPUs' worth of time in each period (Docker's default period is 100 ms)
+    assert host["CpuQuota"] > 0 and host["CpuQuota"] == 2 * (host["CpuPeriod"] or 100_000)
+    assert record["recorded"]["profile"] == "large"
+    assert record["recorded"]["memory"] == 8 * 1024**3
