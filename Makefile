@@ -19,9 +19,9 @@ SYSPY := /usr/bin/python3
 
 
 .PHONY: run test install install-test postgresql mosquitto lint format clean system-python traversable \
-	docker-engine images
+	docker-engine images workspace-image debootstrap
 
-run: install $(if $(filter docker,$(DTAAS_PROFILE)),images)
+run: install $(if $(filter docker,$(DTAAS_PROFILE)),workspace-image)
 	$(VENV)/bin/jupyterhub -f jupyterhub_config.py
 
 test: install-test lint
@@ -32,7 +32,7 @@ install: $(VENV)/.installed node_modules/.installed $(LABEXT_OUT) traversable mo
 	@# the venv's JupyterLab finds the extension built in place (pip copies a snapshot)
 	@[ -L $(LABEXT_LINK) ] || { rm -rf $(LABEXT_LINK); ln -s $(CURDIR)/extensions/dtaas/labextension $(LABEXT_LINK); }
 
-install-test: install /usr/bin/chromium images
+install-test: install /usr/bin/chromium workspace-image
 
 lint: $(VENV)/.installed
 	$(VENV)/bin/ruff check .
@@ -99,10 +99,16 @@ docker-engine:
 
 # the base image (debootstrap, then docker import: nothing is pulled), the workspace
 # image and the hub image; their sizes are printed
-images: install docker-engine
+images: install docker-engine debootstrap
+	$(SUDO) images/build.sh $(CURDIR)/$(PY) workspace hub
+
+# the image every user server starts from (what the tests and `make run` need)
+workspace-image: install docker-engine debootstrap
+	$(SUDO) images/build.sh $(CURDIR)/$(PY) workspace
+
+debootstrap:
 	@command -v debootstrap >/dev/null || { $(SUDO) apt-get update -qq && \
 		DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq debootstrap; }
-	$(SUDO) images/build.sh $(CURDIR)/$(PY)
 
 clean:
 	rm -rf $(VENV) node_modules $(LABEXT_DIR)/node_modules $(LABEXT_DIR)/lib extensions/dtaas/labextension

@@ -1,9 +1,11 @@
 #!/bin/sh
 # `make images`: the base image (debootstrap), a wheelhouse of the dtaas wheel and its
 # dependencies made on the host, then the workspace and hub images from them. Nothing is
-# pulled from a registry. Prints each image's size.   images/build.sh PYTHON
+# pulled from a registry. Prints each image's size.   images/build.sh PYTHON [IMAGE...]
 set -eu
 PY="$1"
+shift
+IMAGES="${*:-workspace hub}"
 ROOT="$(cd "$(dirname "$0")/.." && pwd)"
 BASE="${DTAAS_BASE_IMAGE:-dtaas-base:bookworm}"
 STAGE="$ROOT/images/.build"
@@ -19,7 +21,7 @@ if [ ! -f "$STAGE/wheels.stamp" ] || [ -n "$(find "$ROOT/pyproject.toml" "$ROOT/
     --wheel-dir "$STAGE/wheels" "$ROOT[kubernetes]" dockerspawner
   touch "$STAGE/wheels.stamp"
 fi
-for image in workspace hub; do
+for image in $IMAGES; do
   ctx="$STAGE/$image"
   rm -rf "$ctx" && mkdir -p "$ctx"
   cp "$ROOT/images/$image/Dockerfile" "$ctx/"
