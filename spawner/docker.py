@@ -10,6 +10,7 @@ libraries of the user. It has no Docker socket, no capabilities, and cannot gain
 from __future__ import annotations
 
 import asyncio
+import hashlib
 from pathlib import Path
 
 from dockerspawner import DockerSpawner
@@ -19,8 +20,10 @@ from .local import _ACCOUNTS, prepare_workspace
 from .platform import PlatformServer
 
 
-def volume_name(user: str) -> str:
-    return f"dtaas-workspace-{user}"
+def volume_name(user: str, data_dir: str) -> str:
+    """The user's volume on this platform: two platforms on one engine keep their own."""
+    platform = hashlib.sha256(str(Path(data_dir).resolve()).encode()).hexdigest()[:8]
+    return f"dtaas-workspace-{user}-{platform}"
 
 
 class DockerWorkspaceSpawner(PlatformServer, DockerSpawner):
@@ -50,7 +53,7 @@ class DockerWorkspaceSpawner(PlatformServer, DockerSpawner):
             )
         await asyncio.get_running_loop().run_in_executor(None, self._ensure_volume, home)
         volumes = {
-            volume_name(self.user.name): {"bind": str(home), "mode": "rw"},
+            volume_name(self.user.name, self.data_dir): {"bind": str(home), "mode": "rw"},
             str(data / "common"): {"bind": str(data / "common"), "mode": "ro"},
         }
         for group in groups:
@@ -75,10 +78,15 @@ class DockerWorkspaceSpawner(PlatformServer, DockerSpawner):
         import docker
 
         client = docker.from_env(timeout=30)
-        name = volume_name(self.user.name)
+        name = volume_name(self.user.name, self.data_dir)
         try:
-            client.volumes.get(name)
-        except docker.errors.NotFound:
+            try:
+                found = client.volumes.get(name)
+                if (found.attrs.get("Options") or {}).get("device") == str(home):
+                    return
+                found.remove()  # bound to a folder that is not the workspace (any more)
+            except docker.errors.NotFound:
+                pass
             client.volumes.create(
                 name,
                 driver="local",

@@ -16,6 +16,7 @@ import time
 
 import pytest
 
+from spawner.docker import volume_name
 from tests.conftest import _user
 from tests.dts import write_dt
 from tests.hub import Hub
@@ -23,6 +24,7 @@ from tests.hub import Hub
 pytestmark = pytest.mark.docker
 
 IMAGE = "dtaas-workspace:latest"
+USERS = ("dora", "evan")
 
 
 def docker(*args: str) -> str:
@@ -63,9 +65,9 @@ def docker_hub(tmp_path_factory):
         for line in docker("ps", "-aq", "--filter", f"network={network}").split():
             subprocess.run(["docker", "rm", "-f", line], capture_output=True)
         subprocess.run(["docker", "network", "rm", network], capture_output=True)
-        volumes = docker("volume", "ls", "-q", "--filter", "label=dtaas.user").split()
-        for volume in volumes:
-            subprocess.run(["docker", "volume", "rm", "-f", volume], capture_output=True)
+        for user in USERS:  # this platform's volumes, and no other's
+            name = volume_name(user, str(data))
+            subprocess.run(["docker", "volume", "rm", "-f", name], capture_output=True)
 
 
 def test_a_server_is_a_container_of_the_users_own_with_their_volumes(docker_hub: Hub):
@@ -81,7 +83,7 @@ def test_a_server_is_a_container_of_the_users_own_with_their_volumes(docker_hub:
     mounts = {m["Destination"]: m for m in c["Mounts"]}
     assert not any("docker.sock" in (m.get("Source") or "") for m in c["Mounts"])
     workspace = mounts[str(user["home"])]
-    assert workspace["Type"] == "volume" and workspace["Name"] == "dtaas-workspace-dora"
+    assert workspace["Type"] == "volume" and workspace["Name"].startswith("dtaas-workspace-dora-")
     common = mounts[str(docker_hub.data_dir / "common")]
     assert common["RW"] is False
     assert str(docker_hub.data_dir / "users") not in mounts  # nobody else's workspace
