@@ -21,12 +21,15 @@ CURATOR_ROLE = "dtaas-curator"
 
 ACCESS_LIBRARY = f"access:services!service={LIBRARY_SERVICE}"
 
-# What a workspace's own token ($JUPYTERHUB_API_TOKEN) may do: the default
-# server scopes, plus calling the library as its user.
+# What a workspace's own token ($JUPYTERHUB_API_TOKEN) may do, and no more: report
+# activity; start, reach and stop the user's own servers (a run's own server); read the
+# user's model (its servers); call the library as its user. Not the user's whole
+# ``self``: a server cannot make tokens, nor act on anything but the user's servers.
 SERVER_TOKEN_SCOPES = [
     "users:activity!user",
-    "access:servers!server",
-    "self",
+    "access:servers!user",
+    "servers!user",
+    "read:users!user",
     ACCESS_LIBRARY,
     LIBRARY_READ,
     LIBRARY_WRITE,

@@ -203,3 +203,13 @@ def test_a_wrong_setting_stops_the_hub_in_one_line(tmp_path, change, named):
     assert len(lines) == 1, done.stderr
     assert lines[0].startswith(f"dtaas: {named}"), lines[0]
     assert CLIENT_SECRET not in done.stdout + done.stderr
+
+
+def test_no_secret_reaches_the_hub_log(oidc_hub):
+    """After logins and refusals: neither the client secret nor the cookie secret."""
+    hub, _ = oidc_hub
+    log = hub.log_path.read_text(errors="replace")
+    assert "oauth_callback" in log  # the log is the one the logins wrote
+    assert CLIENT_SECRET not in log
+    cookie_secret = (hub.data_dir / "hub" / "jupyterhub_cookie_secret").read_text().strip()
+    assert len(cookie_secret) >= 32 and cookie_secret not in log

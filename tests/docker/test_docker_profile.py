@@ -19,7 +19,7 @@ import pytest
 from spawner.docker import volume_name
 from tests.conftest import _user
 from tests.dts import write_dt
-from tests.hub import Hub
+from tests.hub import ADMIN_PASSWORD, Hub
 
 pytestmark = pytest.mark.docker
 
@@ -106,7 +106,15 @@ def test_a_server_is_a_container_of_the_users_own_with_their_volumes(docker_hub:
 
 def test_a_user_cannot_reach_another_workspace_from_inside(docker_hub: Hub):
     _user(docker_hub, "dora")
+    # evan is in the group lab: its library is mounted for him
+    admin = docker_hub.api(docker_hub.token(docker_hub.login("admin", ADMIN_PASSWORD), "admin"))
+    docker_hub.login("evan")
+    assert admin.post(f"{docker_hub.url}/hub/api/groups/lab").status_code in (201, 409)
+    r = admin.post(f"{docker_hub.url}/hub/api/groups/lab/users", json={"users": ["evan"]})
+    assert r.status_code == 200, r.text
     eve = _user(docker_hub, "evan")
+    mounts = {m["Destination"]: m for m in container_of("evan")["Mounts"]}
+    assert mounts[str(docker_hub.data_dir / "groups" / "lab")]["RW"] is True
     probe = docker(
         "exec",
         "dtaas-evan",
