@@ -205,9 +205,11 @@ def test_a_wrong_setting_stops_the_hub_in_one_line(tmp_path, change, named):
     assert CLIENT_SECRET not in done.stdout + done.stderr
 
 
-def test_no_secret_reaches_the_hub_log(oidc_hub):
-    """After logins and refusals: neither the client secret nor the cookie secret."""
+def test_no_secret_reaches_the_hub_log(oidc_hub, page: Page):
+    """After a login through the provider: neither the client secret nor the cookie secret."""
     hub, _ = oidc_hub
+    log_in_with_provider(page, hub, "otto")
+    expect(page.locator("body")).to_contain_text("403")
     log = hub.log_path.read_text(errors="replace")
     assert "oauth_callback" in log  # the log is the one the logins wrote
     assert CLIENT_SECRET not in log
