@@ -63,6 +63,7 @@ def running_servers(handler: BaseHandler) -> list[status.ServerStatus]:
                 started=_iso(orm_spawner.started),
                 last_activity=_iso(orm_spawner.last_activity),
                 pid=getattr(spawner, "pid", None) or None,
+                container=getattr(spawner, "container_id", None) or None,
             )
         )
     return found
@@ -78,7 +79,8 @@ async def platform_status(handler: BaseHandler, s: Settings) -> dict:
 
     def measure() -> None:
         for server in servers:
-            server.cpu_percent, server.memory_bytes = status.process_use(server.pid)
+            use = status.process_use if server.pid else status.container_use
+            server.cpu_percent, server.memory_bytes = use(server.pid or server.container)
 
     db_url = os.environ.get("DTAAS_LIBRARY_DB_URL", "")
     health, _, work, library, queue = await asyncio.gather(

@@ -39,8 +39,11 @@ def engine():
     return client
 
 
-def network_gateway(client, name: str, subnet: str) -> str:
-    """The platform's network, made if missing; the address of this machine on it."""
+def network_gateway(client, name: str, subnet: str, egress: bool = False) -> str:
+    """The platform's network, made if missing; the address of this machine on it.
+
+    Internal unless egress is asked for: the containers reach this machine (the hub, the
+    library, the services) and each other, nothing beyond."""
     import docker
 
     try:
@@ -54,7 +57,9 @@ def network_gateway(client, name: str, subnet: str) -> str:
         ipam = docker.types.IPAMConfig(
             pool_configs=[docker.types.IPAMPool(subnet=str(net), gateway=gateway)]
         )
-        found = client.networks.create(name, driver="bridge", ipam=ipam, labels={"dtaas": "1"})
+        found = client.networks.create(
+            name, driver="bridge", ipam=ipam, internal=not egress, labels={"dtaas": "1"}
+        )
         found.reload()
     configs = (found.attrs.get("IPAM") or {}).get("Config") or []
     if not configs or not configs[0].get("Gateway"):
@@ -89,6 +94,7 @@ def prepare_docker(s: Settings, env: dict[str, str] | None = None) -> str:
             client,
             env.get("DTAAS_DOCKER_NETWORK") or DEFAULT_NETWORK,
             env.get("DTAAS_DOCKER_SUBNET") or DEFAULT_SUBNET,
+            egress=(env.get("DTAAS_DOCKER_EGRESS") or "").lower() in ("1", "yes", "true"),
         )
     finally:
         client.close()

@@ -27,6 +27,7 @@ class ServerStatus:
     started: str | None
     last_activity: str | None
     pid: int | None = None
+    container: str | None = None  # the Docker profile's server
     cpu_percent: float | None = None
     memory_bytes: int | None = None
 
@@ -71,6 +72,32 @@ def process_use(pid: int | None) -> tuple[float | None, int | None]:
         except psutil.Error:
             continue
     return cpu, memory
+
+
+def container_use(container: str | None) -> tuple[float | None, int | None]:
+    """CPU (percent of one core) and memory of a server's container, from the engine's
+    own counters; None when there is no engine or no such container."""
+    if not container:
+        return None, None
+    try:
+        import docker
+
+        client = docker.from_env(timeout=10)
+        try:
+            stats = client.api.stats(container, stream=False)
+        finally:
+            client.close()
+    except Exception:  # noqa: BLE001 (no engine, no container: nothing to show)
+        return None, None
+    memory = (stats.get("memory_stats") or {}).get("usage")
+    cpu, pre = stats.get("cpu_stats") or {}, stats.get("precpu_stats") or {}
+    used = (cpu.get("cpu_usage") or {}).get("total_usage", 0) - (pre.get("cpu_usage") or {}).get(
+        "total_usage", 0
+    )
+    elapsed = cpu.get("system_cpu_usage", 0) - pre.get("system_cpu_usage", 0)
+    cores = cpu.get("online_cpus") or 1
+    percent = 100.0 * used / elapsed * cores if elapsed > 0 and used >= 0 else None
+    return percent, memory
 
 
 def work_in_flight(users_dir: Path) -> list[WorkStatus]:

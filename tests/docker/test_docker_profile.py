@@ -87,6 +87,9 @@ def test_a_server_is_a_container_of_the_users_own_with_their_volumes(docker_hub:
     common = mounts[str(docker_hub.data_dir / "common")]
     assert common["RW"] is False
     assert str(docker_hub.data_dir / "users") not in mounts  # nobody else's workspace
+    # its network reaches this machine and the other containers, nothing beyond
+    (network,) = c["NetworkSettings"]["Networks"]
+    assert json.loads(docker("network", "inspect", network))[0]["Internal"] is True
 
     # the server works: the library answers through it, a twin runs in the container
     r = user["api"].get(f"{user['server']}dtaas/api/library/search", params={"q": "spring"})
@@ -102,6 +105,12 @@ def test_a_server_is_a_container_of_the_users_own_with_their_volumes(docker_hub:
         time.sleep(0.5)
     assert record["status"] == "succeeded", record
     assert (user["home"] / record["dir"] / "outputs").is_dir()  # in her workspace on the host
+
+    # the admin page shows her container with what it uses
+    admin = docker_hub.api(docker_hub.token(docker_hub.login("admin", ADMIN_PASSWORD), "admin"))
+    found = admin.get(f"{docker_hub.url}/hub/api/dtaas/status").json()
+    (server,) = [s for s in found["servers"] if s["user"] == "dora" and s["name"] == ""]
+    assert server["container"] and server["memory_bytes"] > 20 * 1024 * 1024
 
 
 def test_a_user_cannot_reach_another_workspace_from_inside(docker_hub: Hub):
