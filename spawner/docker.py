@@ -14,7 +14,7 @@ import hashlib
 from pathlib import Path
 
 from dockerspawner import DockerSpawner
-from traitlets import Callable, Unicode
+from traitlets import Unicode
 
 from .local import _ACCOUNTS, prepare_workspace
 from .platform import PlatformServer
@@ -30,12 +30,6 @@ class DockerWorkspaceSpawner(PlatformServer, DockerSpawner):
     """One container per server; every server of a user mounts the same workspace."""
 
     data_dir = Unicode(config=True, help="The platform's data folder ($DTAAS_DATA_DIR).")
-    prepare_services = Callable(
-        None,
-        allow_none=True,
-        config=True,
-        help="(user, groups) -> None: the platform services' credentials and access of a user.",
-    )
 
     def workspace_path(self) -> str:
         return str(Path(self.data_dir) / "users" / self.user.name)

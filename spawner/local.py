@@ -10,7 +10,7 @@ from collections.abc import Callable as Callable_
 from pathlib import Path
 
 from jupyterhub.spawner import LocalProcessSpawner
-from traitlets import Bool, Callable, Unicode, default
+from traitlets import Bool, Unicode, default
 
 from asset_library.fsutil import own_tree
 
@@ -51,12 +51,6 @@ class WorkspaceSpawner(PlatformServer, LocalProcessSpawner):
         help="Without isolation, let more than one user in: they can read each other's files.",
     )
     home_dir = Unicode(help="The user's workspace.")
-    prepare_services = Callable(
-        None,
-        allow_none=True,
-        config=True,
-        help="(user, groups) -> None: the platform services' credentials and access of a user.",
-    )
     _account: accounts.Account | None = None
     _gids: list[int] = []  # noqa: RUF012 (replaced per start, never mutated)
 

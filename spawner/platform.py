@@ -14,6 +14,12 @@ class PlatformServer(HasTraits):
 
     library_url = Unicode(config=True, help="The library service's URL as reached from here.")
     proxy_url = Unicode(config=True, help="Where a server reaches other servers (the proxy).")
+    prepare_services = Callable(
+        None,
+        allow_none=True,
+        config=True,
+        help="(user, groups) -> None: the platform services' credentials and access of a user.",
+    )
     services_env = Callable(
         None,
         allow_none=True,
