@@ -18,7 +18,7 @@ if [ ! -f "$STAGE/wheels.stamp" ] || [ -n "$(find "$ROOT/pyproject.toml" "$ROOT/
     "$ROOT/examples" -newer "$STAGE/wheels.stamp" -print -quit)" ]; then
   rm -rf "$STAGE/wheels"
   HATCH_JUPYTER_BUILDER_SKIP_NPM=1 "$PY" -m pip wheel -q --disable-pip-version-check \
-    --wheel-dir "$STAGE/wheels" "$ROOT[kubernetes]" dockerspawner
+    --wheel-dir "$STAGE/wheels" "$ROOT[kubernetes]"
   touch "$STAGE/wheels.stamp"
 fi
 for image in $IMAGES; do
