@@ -49,6 +49,8 @@ def test_explore_sliders_rerun_the_twin(hub: Hub, page: Page, errors, artifacts)
     expect(page.locator(".jp-Notebook-ExecutionIndicator[data-status='idle']")).to_have_count(
         1, timeout=RUN_TIMEOUT
     )
+    # the notebook is the current one (as once clicked), then Run All as from the menu
+    notebook.locator(".jp-Cell .jp-InputArea").first.click()
     run_command(page, "notebook:run-all-cells")
 
     # the sliders from the schema, each labelled with its unit

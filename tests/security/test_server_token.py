@@ -40,5 +40,9 @@ def test_the_server_token_is_narrow(hub: Hub, alice):
     # what it must not do: make or list the user's tokens, touch another user
     assert api.post(f"{users}/alice/tokens", json={}).status_code == 403
     assert api.get(f"{users}/alice/tokens").status_code == 403
-    assert api.get(f"{users}/bob").status_code in (403, 404)
+    # another user: at most the name (sharing names people), never their servers
+    other = api.get(f"{users}/bob")
+    assert other.status_code in (200, 403, 404)
+    if other.status_code == 200:
+        assert set(other.json()) <= {"kind", "name"}, other.json()
     assert api.post(f"{users}/bob/servers/x", json={}).status_code in (403, 404)
