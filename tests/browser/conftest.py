@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import shutil
+import time
 
 import pytest
 from playwright.sync_api import expect, sync_playwright
@@ -35,14 +36,36 @@ def browser():
 
 
 @pytest.fixture
-def page(browser):
-    """A fresh context per test, so no session leaks from one user to the next."""
+def page(browser, request):
+    """A fresh context per test, so no session leaks from one user to the next. The
+    requests still unanswered are kept, for the report of a test that fails."""
     context = browser.new_context(viewport={"width": 1400, "height": 900})
     pg = context.new_page()
     pg.set_default_timeout(60_000)
     expose_app(pg)
+    pending: dict = {}
+    pg.on("request", lambda r: pending.__setitem__(r, time.monotonic()))
+    pg.on("requestfinished", lambda r: pending.pop(r, None))
+    pg.on("requestfailed", lambda r: pending.pop(r, None))
+    request.node.pending_requests = pending
     yield pg
     context.close()
+
+
+@pytest.hookimpl(hookwrapper=True)
+def pytest_runtest_makereport(item, call):
+    """A failed browser test reports what the page still waited for, and the hub's log."""
+    outcome = yield
+    report = outcome.get_result()
+    if report.when != "call" or not report.failed:
+        return
+    now = time.monotonic()
+    pending = getattr(item, "pending_requests", {})
+    lines = [f"{now - t:6.1f}s {r.method} {r.url}" for r, t in list(pending.items())]
+    report.sections.append(("requests unanswered", "\n".join(lines) or "none"))
+    hub = item.funcargs.get("hub")
+    if hub is not None and hasattr(hub, "log_tail"):
+        report.sections.append(("hub log", hub.log_tail(60)))
 
 
 @pytest.fixture

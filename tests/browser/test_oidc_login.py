@@ -1,9 +1,11 @@
 """Login through the organisation's OpenID Connect provider, in Debian's Chromium: a real
-provider (npm's oidc-provider) on loopback, a hub started with ``DTAAS_AUTH=oidc``.
+provider (npm's oidc-provider) on loopback, a hub started as a team would start it,
+``DTAAS_PROFILE=docker DTAAS_AUTH=oidc``, on a real Docker engine.
 
-The provider's groups become JupyterHub groups and group libraries; a member of the admin
-group is an admin; someone outside the allowed groups is refused; a wrong setting stops
-the hub at start with one line naming the variable."""
+The provider's groups become JupyterHub groups and group libraries, mounted in the
+user's container; a member of the admin group is an admin; someone outside the allowed
+groups is refused; a wrong setting stops the hub at start with one line naming the
+variable."""
 
 from __future__ import annotations
 
@@ -23,9 +25,10 @@ import requests
 from playwright.sync_api import Page, expect
 
 from tests.browser.lab import open_sidebar
+from tests.docker_engine import container_of, docker_platform
 from tests.hub import ROOT, Hub, free_port_block
 
-pytestmark = pytest.mark.browser
+pytestmark = [pytest.mark.browser, pytest.mark.docker]
 
 PROVIDER = Path(__file__).resolve().parent.parent / "oidc" / "provider.mjs"
 CLIENT_ID, CLIENT_SECRET = "dtaas-hub", "a-client-secret-for-tests-0123456789"
@@ -93,12 +96,10 @@ def oidc_hub(tmp_path_factory):
     data.mkdir()
     port = free_port_block(7)
     provider = Provider(folder, port + 6, f"http://127.0.0.1:{port}/hub/oauth_callback")
-    hub = Hub(data, port=port, env=oidc_env(provider.issuer))
     try:
-        hub.start()
-        yield hub, provider
+        with docker_platform(data, tuple(ACCOUNTS), oidc_env(provider.issuer), port=port) as hub:
+            yield hub, provider
     finally:
-        hub.stop()
         provider.stop()
 
 
@@ -137,9 +138,17 @@ def test_provider_groups_become_hub_groups_and_libraries(oidc_hub, page: Page, e
     assert me["name"] == "olga"
     assert set(me["groups"]) == {"lab", "staff"}
     assert me["admin"] is False
-    # ...and as group libraries: the workspace links them, the sidebar offers them
+    # ...and as group libraries: her container mounts them, her workspace links them, the
+    # file browser reads them and the sidebar offers them
+    mounts = {m["Destination"]: m for m in container_of("olga")["Mounts"]}
+    lab = hub.data_dir / "groups" / "lab"
+    assert mounts[str(lab)]["RW"] is True
+    assert str(hub.data_dir / "groups" / "visitors") not in mounts
     workspace = hub.data_dir / "users" / "olga"
     assert (workspace / "groups" / "lab").is_symlink()
+    (lab / "NOTES.md").write_text("for the lab\n")
+    listed = page.request.get(f"{hub.url}/user/olga/api/contents/groups/lab").json()
+    assert "NOTES.md" in {item["name"] for item in listed["content"]}, listed
     panel = open_sidebar(page, "dtaas-sidebar", "Digital Twins", "#dtaas-panel")
     scope = panel.locator("select.dtaas-scope-select")
     expect(scope.locator("option[value='group:lab']")).to_have_text("Group lab")

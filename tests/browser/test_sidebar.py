@@ -12,7 +12,7 @@ from playwright.sync_api import Locator, Page, expect
 
 from asset_library.fsutil import own_like
 from tests.browser.lab import MSD, log_in, open_sidebar, run_command
-from tests.dts import write_bulk_models, write_solver
+from tests.dts import write_bulk_models, write_dt, write_solver
 from tests.hub import Hub
 
 pytestmark = pytest.mark.browser
@@ -60,7 +60,7 @@ def create_dt(page: Page, opener: Locator, name: str, template: str) -> Locator:
 
 
 def test_search_as_you_type_tabs_counts_and_sort(hub: Hub, page: Page, errors, artifacts):
-    log_in(page, hub, "sara")
+    workspace = log_in(page, hub, "sara")
     panel = open_panel(page)
     expect(panel.locator(".dtaas-header-title")).to_have_text("Digital Twins")
     card = panel.locator(f".dtaas-card[data-path='{MSD}']")
@@ -118,7 +118,15 @@ def test_search_as_you_type_tabs_counts_and_sort(hub: Hub, page: Page, errors, a
     expect(sort).to_have_value("title")
     expect(sort.locator("option[value='relevance']")).to_be_disabled()
     expect(card).to_be_visible()
+    # newest first: a twin she writes now comes before every example
+    write_dt(workspace, "fresh", ["x = 1"], title="Fresh twin")
+    fresh = panel.locator(".dtaas-card[data-path='digital_twins/fresh']")
+    search_until(panel, "fresh", fresh)
+    box.fill("")
     sort.select_option("-modified")
+    expect(sort).to_have_value("-modified")
+    expect(panel.locator(".dtaas-card").first).to_have_attribute("data-path", "digital_twins/fresh")
+    box.fill("spring")
     expect(sort).to_have_value("-modified")
     expect(card).to_be_visible()
 

@@ -10,64 +10,27 @@ from __future__ import annotations
 
 import contextlib
 import json
-import random
-import subprocess
 import time
 
 import pytest
 
-from spawner.docker import volume_name
 from tests.conftest import _user
+from tests.docker_engine import IMAGE, container_of, docker
+from tests.docker_engine import docker_platform
 from tests.dts import write_dt
 from tests.hub import ADMIN_PASSWORD, Hub
 
 pytestmark = pytest.mark.docker
 
-IMAGE = "dtaas-workspace:latest"
 USERS = ("dora", "evan")
-
-
-def docker(*args: str) -> str:
-    done = subprocess.run(["docker", *args], capture_output=True, text=True, timeout=120)
-    assert done.returncode == 0, done.stderr
-    return done.stdout
-
-
-def container_of(user: str, server: str = "") -> dict:
-    """The container of a user's server (DockerSpawner escapes a '-' in server names)."""
-    name = f"dtaas-{user}" + (f"--{server.replace('-', '-2d')}" if server else "")
-    return json.loads(docker("inspect", name))[0]
 
 
 @pytest.fixture(scope="module")
 def docker_hub(tmp_path_factory):
-    if subprocess.run(["docker", "info"], capture_output=True).returncode != 0:
-        pytest.fail("no Docker engine answers: `make docker-engine` starts one")
-    if subprocess.run(["docker", "image", "inspect", IMAGE], capture_output=True).returncode:
-        pytest.fail(f"{IMAGE} is not built: `make images` builds it")
     data = tmp_path_factory.mktemp("docker") / "data"
     data.mkdir()
-    network = f"dtaas-test-{random.randrange(1 << 30):x}"
-    subnet = f"172.31.{random.randrange(100, 200)}.0/24"
-    hub = Hub(
-        data,
-        env={
-            "DTAAS_PROFILE": "docker",
-            "DTAAS_DOCKER_NETWORK": network,
-            "DTAAS_DOCKER_SUBNET": subnet,
-        },
-    )
-    try:
-        hub.start(timeout=120)
+    with docker_platform(data, USERS) as hub:
         yield hub
-    finally:
-        hub.stop()
-        for line in docker("ps", "-aq", "--filter", f"network={network}").split():
-            subprocess.run(["docker", "rm", "-f", line], capture_output=True)
-        subprocess.run(["docker", "network", "rm", network], capture_output=True)
-        for user in USERS:  # this platform's volumes, and no other's
-            name = volume_name(user, str(data))
-            subprocess.run(["docker", "volume", "rm", "-f", name], capture_output=True)
 
 
 def test_a_server_is_a_container_of_the_users_own_with_their_volumes(docker_hub: Hub):

@@ -61,44 +61,58 @@ export class TwinModel {
     return this._profiles;
   }
 
+  /** The library's detail has landed (or failed): the page can show its sections. */
   get loaded(): boolean {
     return this._loaded;
   }
 
-  /** Load, or load again (a file of the asset was saved): library detail and runtime info. */
+  /**
+   * Load, or load again (a file of the asset was saved): library detail and runtime info.
+   * Each lands on its own, so the page shows the library's detail without waiting for
+   * the runtime, and the other way round.
+   */
   async load(): Promise<void> {
     const scope = this.runScope;
+    const landed = () => this._changed.emit();
     await Promise.all([
-      fetchAsset(this.key).then(
-        detail => {
-          this._detail = detail;
-          this._detailError = '';
-        },
-        reason => {
-          this._detailError = `Cannot load ${this.key.name}: ${errorText(reason)}`;
-        }
-      ),
+      fetchAsset(this.key)
+        .then(
+          detail => {
+            this._detail = detail;
+            this._detailError = '';
+          },
+          reason => {
+            this._detailError = `Cannot load ${this.key.name}: ${errorText(reason)}`;
+          }
+        )
+        .then(() => {
+          this._loaded = true;
+          landed();
+        }),
       scope
-        ? fetchDT(scope, this.key.name).then(
-            info => {
-              this._info = info;
-              this._infoError = '';
-            },
-            reason => {
-              this._infoError = `Cannot load ${this.key.name}: ${errorText(reason)}`;
-            }
-          )
+        ? fetchDT(scope, this.key.name)
+            .then(
+              info => {
+                this._info = info;
+                this._infoError = '';
+              },
+              reason => {
+                this._infoError = `Cannot load ${this.key.name}: ${errorText(reason)}`;
+              }
+            )
+            .then(landed)
         : Promise.resolve(),
       // Profiles are optional: without them, runs stay in this workspace.
       scope && !this._profiles.length
         ? fetchProfiles().then(
-            profiles => (this._profiles = profiles),
+            profiles => {
+              this._profiles = profiles;
+              landed();
+            },
             () => undefined
           )
         : Promise.resolve()
     ]);
-    this._loaded = true;
-    this._changed.emit();
   }
 
   /** A saved configuration changed the twin's list of them. */
