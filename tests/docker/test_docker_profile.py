@@ -15,8 +15,7 @@ import time
 import pytest
 
 from tests.conftest import _user
-from tests.docker_engine import IMAGE, container_of, docker
-from tests.docker_engine import docker_platform
+from tests.docker_engine import IMAGE, container_of, docker, docker_platform
 from tests.dts import write_dt
 from tests.hub import ADMIN_PASSWORD, Hub
 
