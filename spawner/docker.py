@@ -35,10 +35,7 @@ class DockerWorkspaceSpawner(PlatformServer, DockerSpawner):
         return str(Path(self.data_dir) / "users" / self.user.name)
 
     async def start(self):
-        profile = self.profile()
-        if profile:
-            self.cpu_limit = float(profile.get("cpu") or 0) or None
-            self.mem_limit = profile.get("memory")
+        self.apply_profile()
         groups = sorted(g.name for g in self.user.groups)
         data = Path(self.data_dir)
         async with _ACCOUNTS:

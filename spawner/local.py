@@ -122,10 +122,7 @@ class WorkspaceSpawner(PlatformServer, LocalProcessSpawner):
         return preexec
 
     async def start(self):
-        profile = self.profile()
-        if profile:
-            self.cpu_limit = float(profile.get("cpu") or 0) or None
-            self.mem_limit = profile.get("memory")  # the trait parses "2G"
+        self.apply_profile()
         groups = [g.name for g in self.user.groups]
         async with _ACCOUNTS:
             await asyncio.get_running_loop().run_in_executor(None, self._prepare, groups)

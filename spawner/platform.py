@@ -42,6 +42,13 @@ class PlatformServer(HasTraits):
                 return profile
         raise ValueError(f"profile {name!r} is not one of {[p['name'] for p in self.profiles]}")
 
+    def apply_profile(self) -> None:
+        """The asked-for profile as the spawner's own CPU and memory limits."""
+        profile = self.profile()
+        if profile:
+            self.cpu_limit = float(profile.get("cpu") or 0) or None
+            self.mem_limit = profile.get("memory")  # the trait parses "2G"
+
     def workspace_path(self) -> str:
         """The workspace as the server sees it."""
         raise NotImplementedError
