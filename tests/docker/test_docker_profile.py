@@ -134,3 +134,27 @@ def test_a_run_with_a_profile_gets_a_container_with_its_limits(docker_hub: Hub):
     assert host["CpuQuota"] > 0 and host["CpuQuota"] == 2 * (host["CpuPeriod"] or 100_000)
     assert record["recorded"]["profile"] == "large"
     assert record["recorded"]["memory"] == 8 * 1024**3
+
+
+PROBE = """
+import queue, dtaas.services
+from dtaas.services.broker import topic
+got = queue.Queue()
+c = dtaas.services.mqtt()
+c.on_message = lambda cl, u, m: got.put(m.payload.decode())
+c.subscribe(topic('probe/#'), qos=1)
+c.publish(topic('probe/1'), 'from a container', qos=1)
+print(got.get(timeout=10))
+c.close()
+with dtaas.services.timeseries() as store:
+    store.write('probe', 21.5)
+    print(store.read('probe')['value'].tolist())
+"""
+
+
+def test_the_platform_services_answer_inside_a_container(docker_hub: Hub):
+    """The broker and the time-series store listen where the containers reach them, and
+    know the user by the credentials the hub gave her container."""
+    _user(docker_hub, "dora")
+    lines = docker("exec", "dtaas-dora", "python3", "-c", PROBE).splitlines()
+    assert lines == ["from a container", "[21.5]"]
