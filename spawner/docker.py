@@ -62,7 +62,7 @@ class DockerWorkspaceSpawner(PlatformServer, DockerSpawner):
             "security_opt": ["no-new-privileges"],
             "pids_limit": 1024,
         }
-        return await super().start()
+        return await self.listening(await super().start())
 
     def _ensure_volume(self, home: Path) -> None:
         """The named volume of the user: their workspace folder on the host, bound."""

@@ -126,7 +126,7 @@ class WorkspaceSpawner(PlatformServer, LocalProcessSpawner):
         groups = [g.name for g in self.user.groups]
         async with _ACCOUNTS:
             await asyncio.get_running_loop().run_in_executor(None, self._prepare, groups)
-        return await super().start()
+        return await self.listening(await super().start())
 
     def _prepare(self, groups: list[str]) -> None:
         """Lay out the workspace and, with isolation, give it to the user's account."""

@@ -4,6 +4,7 @@ the platform services' credentials, and which profile this server was started wi
 
 from __future__ import annotations
 
+import asyncio
 import json
 
 from traitlets import Callable, Dict, HasTraits, List, Unicode
@@ -48,6 +49,29 @@ class PlatformServer(HasTraits):
         if profile:
             self.cpu_limit = float(profile.get("cpu") or 0) or None
             self.mem_limit = profile.get("memory")  # the trait parses "2G"
+
+    async def listening(self, address: tuple[str, int]) -> tuple[str, int]:
+        """Return the server's address once it accepts connections (or its process ended).
+
+        JupyterHub looks for a new server with a growing backoff, and finds one that came
+        up between two looks only at the next, seconds later; from here its first look
+        finds it.
+        """
+        host, port = address
+        loop = asyncio.get_running_loop()
+        deadline = loop.time() + self.http_timeout
+        while loop.time() < deadline:
+            try:
+                _, writer = await asyncio.open_connection(host, port)
+            except OSError:
+                if await self.poll() is not None:
+                    break  # it died: JupyterHub reports that
+                await asyncio.sleep(0.1)
+                continue
+            writer.close()
+            await writer.wait_closed()
+            break
+        return address
 
     def workspace_path(self) -> str:
         """The workspace as the server sees it."""
