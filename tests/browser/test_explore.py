@@ -49,8 +49,19 @@ def test_explore_sliders_rerun_the_twin(hub: Hub, page: Page, errors, artifacts)
     expect(page.locator(".jp-Notebook-ExecutionIndicator[data-status='idle']")).to_have_count(
         1, timeout=RUN_TIMEOUT
     )
-    # the notebook is the current one (as once clicked), then Run All as from the menu
+    # the notebook is the current one (as once clicked), its kernel's channels connected
+    # (the status bar says Idle from the REST model before that), then Run All as from
+    # the menu
     notebook.locator(".jp-Cell .jp-InputArea").first.click()
+    page.wait_for_function(
+        """path => {
+            const w = window.jupyterapp.shell.currentWidget;
+            const kernel = w?.sessionContext?.session?.kernel;
+            return w?.context?.path === path && kernel?.connectionStatus === 'connected';
+        }""",
+        arg=path.name,
+        timeout=RUN_TIMEOUT,
+    )
     run_command(page, "notebook:run-all-cells")
 
     # the sliders from the schema, each labelled with its unit
