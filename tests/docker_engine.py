@@ -8,7 +8,6 @@ import contextlib
 import json
 import random
 import subprocess
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -65,14 +64,12 @@ def docker_platform(data: Path, users: tuple[str, ...], env: dict[str, str] | No
 
 def remove(network: str, data: Path, users: tuple[str, ...]) -> None:
     """The hub's containers, network and volumes, and no other platform's."""
-    for line in _lines("ps", "-aq", "--filter", f"network={network}"):
-        subprocess.run(["docker", "rm", "-f", line], capture_output=True)
+    found = subprocess.run(
+        ["docker", "ps", "-aq", "--filter", f"network={network}"], capture_output=True, text=True
+    )
+    for container in found.stdout.split():
+        subprocess.run(["docker", "rm", "-f", container], capture_output=True)
     subprocess.run(["docker", "network", "rm", network], capture_output=True)
     for user in users:
         name = volume_name(user, str(data))
         subprocess.run(["docker", "volume", "rm", "-f", name], capture_output=True)
-
-
-def _lines(*args: str) -> Iterator[str]:
-    done = subprocess.run(["docker", *args], capture_output=True, text=True, timeout=120)
-    yield from done.stdout.split()

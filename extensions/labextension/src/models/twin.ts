@@ -73,41 +73,31 @@ export class TwinModel {
    */
   async load(): Promise<void> {
     const scope = this.runScope;
-    const landed = () => this._changed.emit();
+    const failed = (reason: unknown) => `Cannot load ${this.key.name}: ${errorText(reason)}`;
     await Promise.all([
       fetchAsset(this.key)
         .then(
-          detail => {
-            this._detail = detail;
-            this._detailError = '';
-          },
-          reason => {
-            this._detailError = `Cannot load ${this.key.name}: ${errorText(reason)}`;
-          }
+          detail => void ([this._detail, this._detailError] = [detail, '']),
+          reason => void (this._detailError = failed(reason))
         )
         .then(() => {
           this._loaded = true;
-          landed();
+          this._changed.emit();
         }),
       scope
         ? fetchDT(scope, this.key.name)
             .then(
-              info => {
-                this._info = info;
-                this._infoError = '';
-              },
-              reason => {
-                this._infoError = `Cannot load ${this.key.name}: ${errorText(reason)}`;
-              }
+              info => void ([this._info, this._infoError] = [info, '']),
+              reason => void (this._infoError = failed(reason))
             )
-            .then(landed)
+            .then(() => this._changed.emit())
         : Promise.resolve(),
       // Profiles are optional: without them, runs stay in this workspace.
       scope && !this._profiles.length
         ? fetchProfiles().then(
             profiles => {
               this._profiles = profiles;
-              landed();
+              this._changed.emit();
             },
             () => undefined
           )
